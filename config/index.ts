@@ -1,0 +1,78 @@
+import { isAbsolute, resolve } from 'node:path';
+import { settings, type Setting, type SettingName, type Settings } from './settings';
+
+export { settings } from './settings';
+
+type ParsedSettings = { [K in SettingName]: Settings[K] extends Setting<infer T> ? T : never };
+
+export type Config = Omit<ParsedSettings, 'publicUrl' | 'dataDir'> & {
+  /** Always set: derived from PORT when PUBLIC_URL is not given. */
+  readonly publicUrl: string;
+  /** Absolute path. */
+  readonly dataDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    detail: string,
+  ) {
+    super(`Invalid setting ${setting}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+function parseSetting<T>(definition: Setting<T>, env: Environment): T {
+  const raw = env[definition.env];
+  const input = raw === undefined || raw === '' ? definition.default : raw;
+  const result = definition.schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const detail = issue?.code === 'invalid_type' && input === undefined ? 'is required' : (issue?.message ?? 'is invalid');
+    throw new ConfigError(definition.env, `${detail} (got ${raw === undefined ? 'nothing' : JSON.stringify(definition.secret ? '***' : raw)})`);
+  }
+  return result.data;
+}
+
+/**
+ * Builds the one typed configuration of the hub from the environment. This is the only place that
+ * reads `process.env`; everything else receives the Config object.
+ */
+export function loadConfig(env: Environment = process.env, cwd: string = process.cwd()): Config {
+  const parsed = {} as Record<string, unknown>;
+  for (const [name, definition] of Object.entries(settings) as [SettingName, Setting<unknown>][]) {
+    parsed[name] = parseSetting(definition, env);
+  }
+  const values = parsed as ParsedSettings;
+  return {
+    ...values,
+    publicUrl: values.publicUrl ?? `http://localhost:${values.port}`,
+    dataDir: isAbsolute(values.dataDir) ? values.dataDir : resolve(cwd, values.dataDir),
+  };
+}
+
+function redactUrlPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}
+
+/** The effective configuration as `ENV_NAME → value`, with secrets redacted, for `hub config`. */
+export function describeConfig(config: Config): { env: string; value: string; description: string }[] {
+  return (Object.entries(settings) as [SettingName, Setting<unknown>][]).map(([name, definition]) => {
+    const value = config[name];
+    const text = value === undefined ? '' : String(value);
+    return {
+      env: definition.env,
+      value: definition.secret && text ? redactUrlPassword(text) : text,
+      description: definition.description,
+    };
+  });
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the hub: the environment variable that sets it, its default (written as one would
+ * type it in the environment) and what it does. The README's configuration table is generated from this
+ * list and a test keeps the two in step.
+ */
+export interface Setting<T> {
+  readonly env: string;
+  readonly description: string;
+  readonly schema: z.ZodType<T, string | undefined>;
+  readonly default?: string;
+  /** Secrets are redacted by `hub config` and never logged. */
+  readonly secret?: boolean;
+}
+
+function setting<T>(definition: Setting<T>): Setting<T> {
+  return definition;
+}
+
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const integer = (min: number, max: number) => z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(min).max(max));
+const url = (protocols: string[]) =>
+  z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `expected a ${protocols.join(' or ')} URL` });
+
+export const settings = {
+  port: setting({ env: 'PORT', description: 'HTTP port the API, widget and webhooks listen on.', schema: integer(0, 65535), default: '3000' }),
+  host: setting({ env: 'HOST', description: 'Interface to listen on.', schema: z.string().min(1), default: '0.0.0.0' }),
+  publicUrl: setting({
+    env: 'PUBLIC_URL',
+    description: 'Address the outside world uses to reach the hub (webhook signatures are computed on it). Defaults to http://localhost:PORT.',
+    schema: url(['http', 'https']).transform((v) => v.replace(/\/+$/, '')).optional(),
+  }),
+  trustProxy: setting({
+    env: 'TRUST_PROXY',
+    description: 'Trust X-Forwarded-* headers from a reverse proxy in front of the hub.',
+    schema: boolean,
+    default: 'false',
+  }),
+  dataDir: setting({ env: 'DATA_DIR', description: 'Folder for the embedded SQLite database, the private Redis and uploads.', schema: z.string().min(1), default: './data' }),
+  databaseUrl: setting({
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL URL (postgres://user:pass@host/db). Unset: SQLite at $DATA_DIR/hub.sqlite.',
+    schema: url(['postgres', 'postgresql']).optional(),
+    secret: true,
+  }),
+  databaseSchema: setting({
+    env: 'DATABASE_SCHEMA',
+    description: 'PostgreSQL schema that holds the tables (created when missing).',
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier'),
+    default: 'public',
+  }),
+  redisUrl: setting({
+    env: 'REDIS_URL',
+    description: 'Redis URL. Unset: redis://127.0.0.1:6379 when it answers, else a private redis-server under $DATA_DIR/redis.',
+    schema: url(['redis', 'rediss']).optional(),
+    secret: true,
+  }),
+  redisPrefix: setting({
+    env: 'REDIS_PREFIX',
+    description: 'Prefix of every Redis key, queue and channel, so several hubs can share one Redis.',
+    schema: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, dot, dash or underscore'),
+    default: 'switchboard',
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+  }),
+  httpBodyLimitBytes: setting({
+    env: 'HTTP_BODY_LIMIT_BYTES',
+    description: 'Largest accepted JSON request body, in bytes; larger ones get 413.',
+    schema: integer(1024, 50 * 1024 * 1024),
+    default: '1048576',
+  }),
+  messageMaxLength: setting({
+    env: 'MESSAGE_MAX_LENGTH',
+    description: 'Longest accepted message text, in characters.',
+    schema: integer(1, 1_000_000),
+    default: '10000',
+  }),
+  defaultPhoneRegion: setting({
+    env: 'DEFAULT_PHONE_REGION',
+    description: 'ISO country (e.g. US, DE) for phone numbers written without +country code. Unset: such numbers are refused.',
+    schema: z.string().regex(/^[A-Z]{2}$/, 'expected a two-letter ISO country code').optional(),
+  }),
+  reopenWindowHours: setting({
+    env: 'CONVERSATION_REOPEN_WINDOW_HOURS',
+    description: 'A customer message within this many hours of resolution reopens the conversation; later ones open a new one.',
+    schema: integer(0, 24 * 365),
+    default: '24',
+  }),
+  outboxRelayIntervalMs: setting({
+    env: 'OUTBOX_RELAY_INTERVAL_MS',
+    description: 'How often the relay looks for outbox rows that were not published to Redis.',
+    schema: integer(50, 60_000),
+    default: '1000',
+  }),
+  workerConcurrency: setting({
+    env: 'WORKER_CONCURRENCY',
+    description: 'Jobs each worker process runs at once, per queue.',
+    schema: integer(1, 1000),
+    default: '20',
+  }),
+  shutdownTimeoutMs: setting({
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    description: 'On SIGTERM, how long running requests and jobs may take to finish.',
+    schema: integer(0, 600_000),
+    default: '10000',
+  }),
+};
+
+export type Settings = typeof settings;
+export type SettingName = keyof Settings;

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { ChannelModule } from '../channels/channel';
+import type { Database } from '../core/database';
+import type { Metrics } from '../infra/metrics';
+import { healthRoutes, type ReadinessCheck } from './health';
+import { requireApiKey } from './http/auth';
+import { errorHandler, notFound } from './http/errors';
+import { jsonBody } from './http/json-body';
+
+export interface AppOptions {
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  channels: readonly ChannelModule[];
+  readiness: Record<string, ReadinessCheck>;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customProps: (_req, res) => {
+      const conversationId = (res as express.Response).locals.conversationId;
+      return conversationId ? { conversationId } : {};
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+/** Records request durations by route template (`/api/v1/conversations/:id`, not each id). */
+function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${(req.route as { path: string }).path}` : 'unmatched';
+      end({ route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(requestLogger(options.logger));
+  app.use(httpMetrics(options.metrics));
+  app.use(helmet());
+  app.use(healthRoutes(options.readiness, options.metrics));
+
+  for (const channel of options.channels) {
+    if (channel.webhookRoutes) app.use(channel.webhookRoutes);
+  }
+
+  const v1 = Router();
+  v1.use(requireApiKey(options.db));
+  v1.use(jsonBody(options.bodyLimitBytes));
+  for (const channel of options.channels) {
+    if (channel.apiRoutes) v1.use(channel.apiRoutes);
+  }
+  app.use('/api/v1', v1);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

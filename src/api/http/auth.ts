@@ -1,0 +1,40 @@
+import type { RequestHandler } from 'express';
+import { authenticateApiKey } from '../../core/api-keys';
+import type { Database } from '../../core/database';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors';
+import type { ApiKey, ApiKeyScope } from '../../core/model/types';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    apiKey?: ApiKey;
+    /** Set by handlers that touch a conversation, so the request log line carries it. */
+    conversationId?: string;
+  }
+}
+
+/** Each scope includes the ones before it: admin can write and read, write can read. */
+const SCOPE_RANK: Record<ApiKeyScope, number> = { read: 1, write: 2, admin: 3 };
+
+export function hasScope(apiKey: ApiKey, scope: ApiKeyScope): boolean {
+  return apiKey.scopes.some((granted) => SCOPE_RANK[granted] >= SCOPE_RANK[scope]);
+}
+
+/** `Authorization: Bearer <key>` with an active key, or 401. */
+export function requireApiKey(db: Database): RequestHandler {
+  return async (req, res, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const apiKey = match?.[1] ? await authenticateApiKey(db, match[1]) : null;
+    if (!apiKey) throw new UnauthorizedError();
+    res.locals.apiKey = apiKey;
+    next();
+  };
+}
+
+export function requireScope(scope: ApiKeyScope): RequestHandler {
+  return (_req, res, next) => {
+    const apiKey = res.locals.apiKey;
+    if (!apiKey) throw new UnauthorizedError();
+    if (!hasScope(apiKey, scope)) throw new ForbiddenError(`This API key lacks the "${scope}" scope.`);
+    next();
+  };
+}

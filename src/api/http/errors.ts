@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../../core/errors';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+function body(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Errors raised by body-parser carry a `type` and a status; they are the client's fault. */
+function parserError(error: unknown): { status: number; code: string; message: string } | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'malformed_json', message: 'The request body is not valid JSON.' };
+    case 'entity.too.large':
+      return { status: 413, code: 'payload_too_large', message: 'The request body is larger than the limit.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_media_type', message: 'The request body encoding is not supported.' };
+    case 'request.aborted':
+      return { status: 400, code: 'request_aborted', message: 'The request was aborted.' };
+    default:
+      return undefined;
+  }
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json(body('not_found', `No route for ${req.method} ${req.path}.`));
+};
+
+/** The one place errors become HTTP responses: the JSON error shape, never a stack trace. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (error instanceof AppError) {
+    if (error.status >= 500) req.log.error({ err: error }, 'request failed');
+    res.status(error.status).json(body(error.code, error.message, error.details));
+    return;
+  }
+  const parser = parserError(error);
+  if (parser) {
+    res.status(parser.status).json(body(parser.code, parser.message));
+    return;
+  }
+  req.log.error({ err: error }, 'unexpected error');
+  res.err = error instanceof Error ? error : new Error(String(error));
+  res.status(500).json(body('internal_error', 'Something went wrong on our side; the error was logged.'));
+};

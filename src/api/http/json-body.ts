@@ -1,0 +1,16 @@
+import express, { type RequestHandler } from 'express';
+import { AppError } from '../../core/errors';
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/** JSON bodies only: anything else is 415 before it is read; too large is 413; malformed is 400. */
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (METHODS_WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
+      throw new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.');
+    }
+    next();
+  };
+  return [requireJson, express.json({ limit: limitBytes, strict: true })];
+}

@@ -1,0 +1,115 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, describeConfig, loadConfig, type Config } from '../../config';
+import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../core/api-keys';
+import { Database } from '../core/database';
+import { AppError } from '../core/errors';
+import type { ApiKeyScope } from '../core/model/types';
+import { describeDatabase, migrate, openDatabase } from '../infra/db/data-source';
+import { seedDemo } from './seed-demo';
+
+function write(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function parseScopes(value: string): ApiKeyScope[] {
+  const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  if (scopes.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`scopes are a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
+  return scopes as ApiKeyScope[];
+}
+
+/** Opens and migrates the database for one command, and closes it afterwards. */
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  const dataSource = await openDatabase(config);
+  try {
+    await migrate(dataSource);
+    return await work(new Database(dataSource));
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export function buildCli(config: () => Config): Command {
+  const program = new Command('hub').description('Switchboard administration: npm run hub -- <command>').showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (the hub also does this at start)')
+    .action(async () => {
+      const dataSource = await openDatabase(config());
+      try {
+        const applied = await migrate(dataSource);
+        write(applied.length ? `applied ${applied.join(', ')} to ${describeDatabase(config())}` : `${describeDatabase(config())} is up to date`);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+  const apiKey = program.command('api-key').description('create, list and revoke API keys');
+  apiKey
+    .command('create')
+    .description('create an API key; the key is printed once and only its hash is stored')
+    .requiredOption('--name <name>', 'what the key is for, e.g. "CRM sync"')
+    .option('--scopes <scopes>', `comma-separated: ${API_KEY_SCOPES.join(', ')}`, parseScopes, ['read', 'write'] as ApiKeyScope[])
+    .action(async (options: { name: string; scopes: ApiKeyScope[] }) => {
+      const { key, apiKey: created } = await withDatabase(config(), (db) => createApiKey(db, { name: options.name, scopes: options.scopes }));
+      write(key);
+      process.stderr.write(`API key "${created.name}" (id ${created.id}, scopes ${created.scopes.join(',')}). Store it now: it cannot be shown again.\n`);
+    });
+  apiKey
+    .command('list')
+    .description('list API keys (prefix, name, scopes, last use; never the keys)')
+    .action(async () => {
+      const keys = await withDatabase(config(), listApiKeys);
+      if (keys.length === 0) write('no API keys; create one with: npm run hub -- api-key create --name NAME');
+      for (const key of keys) {
+        const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
+        write([key.id, `${key.prefix}…`, JSON.stringify(key.name), key.scopes.join(','), state, `last used ${key.lastUsedAt?.toISOString() ?? 'never'}`].join('  '));
+      }
+    });
+  apiKey
+    .command('revoke')
+    .description('revoke an API key by its id or visible prefix; requests with it get 401 from then on')
+    .argument('<id-or-prefix>')
+    .action(async (idOrPrefix: string) => {
+      const revoked = await withDatabase(config(), (db) => revokeApiKey(db, idOrPrefix));
+      write(`revoked ${revoked.prefix}… (${revoked.name})`);
+    });
+
+  program
+    .command('config')
+    .description('print the effective configuration, secrets redacted')
+    .action(() => {
+      for (const { env, value } of describeConfig(config())) write(`${env}=${value}`);
+    });
+
+  program
+    .command('seed-demo')
+    .description('add a few demo contacts and conversations (safe to run twice)')
+    .action(async () => {
+      const created = await withDatabase(config(), (db) => seedDemo(db));
+      write(created > 0 ? `added ${created} demo messages; start the hub to see them` : 'the demo data is already there');
+    });
+
+  return program;
+}
+
+export async function main(): Promise<void> {
+  const config = () => {
+    try {
+      return loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`hub: ${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
+  };
+  try {
+    await buildCli(config).parseAsync(process.argv);
+  } catch (error) {
+    process.stderr.write(`hub: ${error instanceof AppError || error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

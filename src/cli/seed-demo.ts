@@ -1,0 +1,26 @@
+import pino from 'pino';
+import type { Database } from '../core/database';
+import { Ingestor } from '../core/ingest';
+import { Outbox, type JobPublisher } from '../core/outbox';
+
+const DEMO_MESSAGES = [
+  { id: 'demo-1', sender: { address: 'email:ada@example.com', name: 'Ada Lovelace', email: 'ada@example.com' }, body: 'Hi! Can I change the delivery address of order 1042?' },
+  { id: 'demo-2', sender: { address: 'email:grace@example.com', name: 'Grace Hopper', email: 'grace@example.com' }, body: 'Do you ship to Canada?' },
+  { id: 'demo-3', sender: { address: 'phone:+14155550123', name: 'Alan Turing', phone: '+14155550123' }, body: 'My invoice shows the wrong VAT number.' },
+  { id: 'demo-4', sender: { address: 'email:ada@example.com', name: 'Ada Lovelace', email: 'ada@example.com' }, body: 'It should go to 12 St James’s Square, London.' },
+];
+
+/** The CLI does not talk to Redis: rows stay in the outbox and the hub's relay publishes them when it runs. */
+const publishLater: JobPublisher = { publish: () => Promise.reject(new Error('published by the hub relay')) };
+
+/** Demo conversations through the same ingest as real messages; returns how many were new. */
+export async function seedDemo(db: Database): Promise<number> {
+  const logger = pino({ level: 'silent' });
+  const ingestor = new Ingestor({ db, outbox: new Outbox(db, publishLater, logger), logger, reopenWindowMs: 0 });
+  let created = 0;
+  for (const message of DEMO_MESSAGES) {
+    const result = await ingestor.ingest({ channel: 'api', externalId: message.id, sender: message.sender, body: message.body });
+    if (!result.duplicate) created++;
+  }
+  return created;
+}

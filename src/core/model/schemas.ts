@@ -1,0 +1,146 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
+import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, Message, OutboxEvent, Team } from './types';
+
+export type DatabaseEngine = 'sqlite' | 'postgres';
+
+interface EntityTypes {
+  Contact: Contact;
+  ChannelIdentity: ChannelIdentity;
+  Conversation: Conversation;
+  Message: Message;
+  Agent: Agent;
+  Team: Team;
+  ApiKey: ApiKey;
+  OutboxEvent: OutboxEvent;
+  AuditEntry: AuditEntry;
+}
+export type EntityName = keyof EntityTypes;
+
+/**
+ * Inserts whole rows. TypeORM's insert type cannot see through JSON columns typed `unknown`; the rows
+ * here are complete entities, so the cast is safe.
+ */
+export async function insertRows<K extends EntityName>(manager: EntityManager, name: K, rows: EntityTypes[K] | EntityTypes[K][]): Promise<void> {
+  await manager.getRepository<EntityTypes[K]>(name).insert(rows as QueryDeepPartialEntity<EntityTypes[K]>);
+}
+
+/** The repository of an entity by its name, typed. */
+export function repo<K extends EntityName>(manager: EntityManager, name: K): Repository<EntityTypes[K]> {
+  return manager.getRepository<EntityTypes[K]>(name);
+}
+
+type Columns<T> = { [P in keyof T]: EntitySchemaColumnOptions };
+
+/**
+ * Table mappings for one engine. Only timestamps differ: PostgreSQL stores them with their time zone,
+ * SQLite as UTC text. The tables themselves are created by migrations, never by `synchronize`.
+ */
+export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
+  const timestamp = engine === 'postgres' ? 'timestamptz' : 'datetime';
+  const id: EntitySchemaColumnOptions = { type: 'varchar', length: 36, primary: true };
+  const ref = (nullable = false): EntitySchemaColumnOptions => ({ type: 'varchar', length: 36, nullable });
+  const at = (nullable = false): EntitySchemaColumnOptions => ({ type: timestamp, nullable });
+  const text = (nullable = false): EntitySchemaColumnOptions => ({ type: 'text', nullable });
+  const short = (length: number, nullable = false): EntitySchemaColumnOptions => ({ type: 'varchar', length, nullable });
+  const json = (nullable = false): EntitySchemaColumnOptions => ({ type: 'simple-json', nullable });
+
+  function schema<K extends EntityName>(name: K, tableName: string, columns: Columns<EntityTypes[K]>): EntitySchema {
+    // typeorm declares the options as a class, but documents and uses them as a plain object.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+    return new EntitySchema<ObjectLiteral>({ name, tableName, columns });
+  }
+
+  return [
+    schema('Contact', 'contacts', {
+      id,
+      name: short(200, true),
+      email: short(320, true),
+      phone: short(32, true),
+      attributes: json(),
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('ChannelIdentity', 'channel_identities', {
+      id,
+      contactId: ref(),
+      channel: short(32),
+      address: short(320),
+      createdAt: at(),
+    }),
+    schema('Conversation', 'conversations', {
+      id,
+      contactId: ref(),
+      channel: short(32),
+      identityId: ref(),
+      status: short(16),
+      assigneeId: ref(true),
+      teamId: ref(true),
+      priority: short(16),
+      tags: json(),
+      snoozedUntil: at(true),
+      firstResponseAt: at(true),
+      resolvedAt: at(true),
+      lastMessageAt: at(),
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('Message', 'messages', {
+      id,
+      conversationId: ref(),
+      channel: short(32),
+      direction: short(16),
+      senderKind: short(16),
+      senderId: ref(true),
+      body: text(),
+      attachments: json(),
+      externalId: short(255, true),
+      deliveryStatus: short(16),
+      failureReason: text(true),
+      private: { type: 'boolean' },
+      metadata: json(),
+      createdAt: at(),
+    }),
+    schema('Agent', 'agents', {
+      id,
+      name: short(200),
+      email: short(320),
+      slackUserId: short(64, true),
+      status: short(16),
+      capacity: { type: 'integer' },
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }),
+    schema('ApiKey', 'api_keys', {
+      id,
+      name: short(200),
+      prefix: short(32),
+      hash: short(64),
+      scopes: json(),
+      agentId: ref(true),
+      createdAt: at(),
+      lastUsedAt: at(true),
+      revokedAt: at(true),
+    }),
+    schema('OutboxEvent', 'outbox_events', {
+      id,
+      queue: short(64),
+      name: short(64),
+      payload: json(),
+      conversationId: ref(true),
+      createdAt: at(),
+    }),
+    schema('AuditEntry', 'audit_entries', {
+      id,
+      actorType: short(16),
+      actorId: short(64, true),
+      action: short(64),
+      entityType: short(32),
+      entityId: short(64),
+      before: json(true),
+      after: json(true),
+      createdAt: at(),
+    }),
+  ];
+}

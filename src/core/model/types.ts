@@ -1,0 +1,132 @@
+/** The conversation model as plain types; src/core/model/schemas.ts maps them onto tables. */
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const DELIVERY_STATUSES = ['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type MessageDirection = 'inbound' | 'outbound';
+export type SenderKind = 'contact' | 'agent' | 'bot' | 'system';
+export type AgentStatus = 'online' | 'away' | 'offline';
+export type ApiKeyScope = 'read' | 'write' | 'admin';
+
+/** A channel's name: `widget`, `sms`, `email`, `slack`, `api`, ... Core treats it as an opaque label. */
+export type ChannelName = string;
+
+export interface Attachment {
+  url: string;
+  contentType?: string;
+  name?: string;
+  size?: number;
+}
+
+export interface Contact {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ChannelIdentity {
+  id: string;
+  contactId: string;
+  channel: ChannelName;
+  address: string;
+  createdAt: Date;
+}
+
+export interface Conversation {
+  id: string;
+  contactId: string;
+  channel: ChannelName;
+  identityId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  teamId: string | null;
+  priority: Priority;
+  tags: string[];
+  snoozedUntil: Date | null;
+  firstResponseAt: Date | null;
+  resolvedAt: Date | null;
+  lastMessageAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  channel: ChannelName;
+  direction: MessageDirection;
+  senderKind: SenderKind;
+  senderId: string | null;
+  body: string;
+  attachments: Attachment[];
+  externalId: string | null;
+  deliveryStatus: DeliveryStatus;
+  failureReason: string | null;
+  private: boolean;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  email: string;
+  slackUserId: string | null;
+  status: AgentStatus;
+  capacity: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key, shown in listings so a key can be recognized without storing it. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. */
+  hash: string;
+  scopes: ApiKeyScope[];
+  agentId: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Work to hand to a queue once the transaction that wrote it has committed. */
+export interface OutboxEvent {
+  id: string;
+  queue: string;
+  name: string;
+  payload: unknown;
+  conversationId: string | null;
+  createdAt: Date;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorType: 'api_key' | 'agent' | 'system' | 'cli';
+  actorId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  createdAt: Date;
+}

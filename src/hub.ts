@@ -1,0 +1,137 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { createApp } from './api/app';
+import { apiChannel } from './channels/api';
+import type { ChannelModule } from './channels/channel';
+import { Database } from './core/database';
+import { Ingestor } from './core/ingest';
+import { Outbox } from './core/outbox';
+import { EVENTS_QUEUE } from './core/outbox';
+import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra/db/data-source';
+import { Metrics } from './infra/metrics';
+import { createFailFastRedis, createRedis, withTimeout } from './infra/redis/connection';
+import { RedisEventBus } from './infra/redis/event-bus';
+import { resolveRedis } from './infra/redis/resolve';
+import { BullJobPublisher } from './workers/job-publisher';
+import { startWorkers, type RunningWorkers } from './workers';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Hub {
+  /** The address the HTTP server listens on (api and all roles). */
+  url?: string;
+  db: Database;
+  bus: RedisEventBus;
+  ingestor: Ingestor;
+  outbox: Outbox;
+  workers?: RunningWorkers;
+  redisUrl: string;
+  /** Graceful stop: no new requests or jobs, running ones finish (bounded), then every connection closes. */
+  stop(): Promise<void>;
+}
+
+const READINESS_TIMEOUT_MS = 1000;
+
+/** The composition root: opens storage, wires core to its adapters and starts the role's parts. */
+export async function startHub(config: Config, role: Role, logger: Logger, path = ''): Promise<Hub> {
+  const redis = await resolveRedis(config, path);
+  logger.info({ redis: redis.source }, redis.describe);
+
+  const dataSource = await openDatabase(config);
+  const applied = await migrate(dataSource);
+  const db = new Database(dataSource);
+  logger.info({ engine: databaseEngine(config), migrations: applied }, `database ${describeDatabase(config)}`);
+
+  // Producers fail fast while Redis is down (the outbox keeps the rows); consumers wait and reconnect.
+  const producerRedis = createFailFastRedis(redis.url);
+  const consumerRedis = createRedis(redis.url);
+  for (const connection of [producerRedis, consumerRedis]) connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+
+  const metrics = new Metrics();
+  const publisher = new BullJobPublisher(producerRedis, config.redisPrefix);
+  const bus = new RedisEventBus(consumerRedis, config.redisPrefix, logger.child({ component: 'event-bus' }));
+  const outbox = new Outbox(db, publisher, logger.child({ component: 'outbox' }));
+  const ingestor = new Ingestor({
+    db,
+    outbox,
+    logger,
+    reopenWindowMs: config.reopenWindowHours * 3600_000,
+    onStored: (channel) => metrics.messagesIngested.inc({ channel }),
+  });
+  metrics.setSources({
+    outboxStats: () => outbox.stats(),
+    jobCounts: async () => ({ [EVENTS_QUEUE]: await withTimeout(publisher.queue(EVENTS_QUEUE).getJobCounts('waiting', 'active', 'failed', 'delayed'), READINESS_TIMEOUT_MS, 'Redis') }) as never,
+  });
+
+  const channels: ChannelModule[] = [apiChannel({ ingestor, messageMaxLength: config.messageMaxLength, defaultPhoneRegion: config.defaultPhoneRegion })];
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (role !== 'worker') {
+    const app = createApp({
+      db,
+      logger,
+      metrics,
+      channels,
+      bodyLimitBytes: config.httpBodyLimitBytes,
+      trustProxy: config.trustProxy,
+      readiness: {
+        database: async () => {
+          await withTimeout(dataSource.query('SELECT 1'), READINESS_TIMEOUT_MS, 'the database');
+        },
+        redis: async () => {
+          await withTimeout(producerRedis.ping(), READINESS_TIMEOUT_MS, 'Redis');
+        },
+      },
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    });
+    const { port } = server.address() as AddressInfo;
+    url = `http://127.0.0.1:${port}`;
+    logger.info({ port, publicUrl: config.publicUrl }, `listening on ${config.host}:${port}`);
+  }
+
+  const workers =
+    role === 'api'
+      ? undefined
+      : startWorkers({
+          connection: consumerRedis,
+          prefix: config.redisPrefix,
+          concurrency: config.workerConcurrency,
+          relayIntervalMs: config.outboxRelayIntervalMs,
+          bus,
+          outbox,
+          logger,
+        });
+
+  async function stopServer(): Promise<void> {
+    const listening = server;
+    if (!listening) return;
+    const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+    listening.closeIdleConnections();
+    const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  return {
+    url,
+    db,
+    bus,
+    ingestor,
+    outbox,
+    workers,
+    redisUrl: redis.url,
+    async stop() {
+      await stopServer();
+      await workers?.close(config.shutdownTimeoutMs);
+      await publisher.close().catch(() => undefined);
+      await Promise.all([producerRedis.quit(), consumerRedis.quit()].map((quit) => quit.catch(() => undefined)));
+      await dataSource.destroy();
+      await redis.stop();
+    },
+  };
+}

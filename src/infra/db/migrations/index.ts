@@ -1,0 +1,4 @@
+import { Initial1732500000000 } from './1732500000000-initial';
+
+/** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
+export const migrations = [Initial1732500000000];

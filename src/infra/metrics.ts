@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutboxStats } from '../core/outbox';
+
+export type JobCounts = Record<string, Record<'waiting' | 'active' | 'failed' | 'delayed', number>>;
+
+export interface MetricSources {
+  outboxStats?: () => Promise<OutboxStats>;
+  jobCounts?: () => Promise<JobCounts>;
+}
+
+/** The hub's Prometheus metrics, on a registry of its own (so tests can build several hubs). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly messagesIngested: Counter<'channel'>;
+  private sources: MetricSources = {};
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+    this.httpDuration = new Histogram({
+      name: 'switchboard_http_request_duration_seconds',
+      help: 'HTTP request duration by route template',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.messagesIngested = new Counter({
+      name: 'switchboard_messages_ingested_total',
+      help: 'Customer messages stored, by channel (duplicates not counted)',
+      labelNames: ['channel'],
+      registers: [this.registry],
+    });
+    const sources = () => this.sources;
+    new Gauge({
+      name: 'switchboard_jobs',
+      help: 'Jobs by queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await sources().jobCounts?.().catch(() => undefined);
+        this.reset();
+        for (const [queue, states] of Object.entries(counts ?? {})) {
+          for (const [state, count] of Object.entries(states)) this.set({ queue, state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'switchboard_outbox_waiting',
+      help: 'Outbox rows committed but not yet published to Redis',
+      registers: [this.registry],
+      async collect() {
+        const stats = await sources().outboxStats?.().catch(() => undefined);
+        if (stats) this.set(stats.waiting);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_outbox_oldest_age_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const stats = await sources().outboxStats?.().catch(() => undefined);
+        if (stats) this.set(stats.oldestAgeSeconds);
+      },
+    });
+  }
+
+  /** Where the gauges read their values; set once the database and queues exist. */
+  setSources(sources: MetricSources): void {
+    this.sources = sources;
+  }
+}

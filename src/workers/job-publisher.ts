@@ -1,0 +1,52 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { JobPublisher } from '../core/outbox';
+import type { OutboxEvent } from '../core/model/types';
+import { withTimeout } from '../infra/redis/connection';
+
+/** Jobs stay after completion long enough that a re-published outbox row finds its job and adds nothing. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+const PUBLISH_TIMEOUT_MS = 3000;
+
+/** BullMQ job ids must not look like integers nor contain ':'. */
+export function outboxJobId(outboxId: string): string {
+  return `outbox-${outboxId}`;
+}
+
+/** Puts outbox rows on BullMQ queues, one queue object per queue name. */
+export class BullJobPublisher implements JobPublisher {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly prefix: string,
+  ) {}
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async publish(rows: readonly OutboxEvent[]): Promise<void> {
+    const byQueue = new Map<string, OutboxEvent[]>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    const adds = [...byQueue].map(([name, queued]) =>
+      this.queue(name).addBulk(queued.map((row) => ({ name: row.name, data: row.payload, opts: { jobId: outboxJobId(row.id) } }))),
+    );
+    await withTimeout(Promise.all(adds), PUBLISH_TIMEOUT_MS, 'Redis');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}
