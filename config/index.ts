@@ -76,3 +76,12 @@ export function describeConfig(config: Config): { env: string; value: string; de
     };
   });
 }
+
+/** The settings as a Markdown table (env var, default, description): the README's configuration table. */
+export function configTableMarkdown(): string {
+  const rows = (Object.values(settings) as Setting<unknown>[]).map((definition) => {
+    const fallback = definition.default === undefined ? '(unset)' : definition.default === '' ? '(empty)' : `\`${definition.default}\``;
+    return `| \`${definition.env}\` | ${fallback} | ${definition.description.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| Variable | Default | What it does |', '| --- | --- | --- |', ...rows].join('\n');
+}

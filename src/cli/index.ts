@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, describeConfig, loadConfig, type Config } from '../../config';
+import { ConfigError, configTableMarkdown, describeConfig, loadConfig, type Config } from '../../config';
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../core/api-keys';
 import { Database } from '../core/database';
 import { AppError } from '../core/errors';
@@ -79,7 +79,12 @@ export function buildCli(config: () => Config): Command {
   program
     .command('config')
     .description('print the effective configuration, secrets redacted')
-    .action(() => {
+    .option('--markdown', "print the table of every setting, its default and description (the README's table)")
+    .action((options: { markdown?: boolean }) => {
+      if (options.markdown) {
+        write(configTableMarkdown());
+        return;
+      }
       for (const { env, value } of describeConfig(config())) write(`${env}=${value}`);
     });
 
