@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import packageJson from '../package.json';
 import { createApp } from './api/app';
 import { apiChannel } from './channels/api';
 import type { ChannelModule } from './channels/channel';
@@ -75,8 +76,11 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       logger,
       metrics,
       channels,
+      routes: [],
       bodyLimitBytes: config.httpBodyLimitBytes,
       trustProxy: config.trustProxy,
+      publicUrl: config.publicUrl,
+      version: packageJson.version,
       readiness: {
         database: async () => {
           await withTimeout(dataSource.query('SELECT 1'), READINESS_TIMEOUT_MS, 'the database');

@@ -10,6 +10,8 @@ import { healthRoutes, type ReadinessCheck } from './health';
 import { requireApiKey } from './http/auth';
 import { errorHandler, notFound } from './http/errors';
 import { jsonBody } from './http/json-body';
+import { ApiRoutes, type RouteSpec } from './http/route';
+import { buildOpenApi } from './openapi';
 
 export interface AppOptions {
   db: Database;
@@ -17,8 +19,12 @@ export interface AppOptions {
   metrics: Metrics;
   channels: readonly ChannelModule[];
   readiness: Record<string, ReadinessCheck>;
+  /** REST routes besides the channels' own. */
+  routes: readonly RouteSpec[];
   bodyLimitBytes: number;
   trustProxy: boolean;
+  publicUrl: string;
+  version: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -69,12 +75,18 @@ export function createApp(options: AppOptions): Express {
     if (channel.webhookRoutes) app.use(channel.webhookRoutes);
   }
 
+  const routes = new ApiRoutes();
+  for (const channel of options.channels) routes.add(...(channel.apiRoutes ?? []));
+  routes.add(...options.routes);
+  const openApi = buildOpenApi(routes, options.version, `${options.publicUrl}`);
+
   const v1 = Router();
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   v1.use(requireApiKey(options.db));
   v1.use(jsonBody(options.bodyLimitBytes));
-  for (const channel of options.channels) {
-    if (channel.apiRoutes) v1.use(channel.apiRoutes);
-  }
+  v1.use(routes.router());
   app.use('/api/v1', v1);
 
   app.use(notFound);

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { RouteSpec } from '../api/http/route';
 
 /**
  * A channel as the composition root registers it: its inbound HTTP routes. Each channel verifies and
@@ -6,8 +7,8 @@ import type { Router } from 'express';
  */
 export interface ChannelModule {
   readonly name: string;
-  /** Routes mounted under /api/v1, behind API-key authentication. */
-  readonly apiRoutes?: Router;
+  /** REST routes under /api/v1, behind API-key authentication and documented in the OpenAPI document. */
+  readonly apiRoutes?: readonly RouteSpec[];
   /** Routes mounted at the root, for webhooks that carry their own signatures. */
   readonly webhookRoutes?: Router;
 }

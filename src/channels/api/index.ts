@@ -1,8 +1,7 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import type { Sender } from '../../core/contacts';
 import type { Ingestor } from '../../core/ingest';
-import { requireScope } from '../../api/http/auth';
-import { parseInput } from '../../api/http/validation';
+import { route } from '../../api/http/route';
 import type { ChannelModule } from '../channel';
 import { inboundSchema, type InboundRequest, type InboundSchemaOptions } from './schema';
 
@@ -17,30 +16,47 @@ function senderOf(contact: InboundRequest['contact']): Sender {
   return { address, name: contact.name, email: contact.email, phone: contact.phone };
 }
 
+const inboundResult = z.object({
+  contactId: z.string(),
+  conversationId: z.string(),
+  messageId: z.string(),
+  duplicate: z.boolean().describe('true when this sourceId was stored before and nothing was written'),
+});
+
 /**
  * The API channel: `POST /api/v1/inbound` takes a customer's message from any system, idempotent on
  * `sourceId`, so a custom channel needs no code in the hub.
  */
 export function apiChannel(deps: { ingestor: Ingestor } & InboundSchemaOptions): ChannelModule {
-  const schema = inboundSchema(deps);
-  const apiRoutes = Router();
-  apiRoutes.post('/inbound', requireScope('write'), async (req, res) => {
-    const input = parseInput(schema, req.body);
-    const result = await deps.ingestor.ingest({
-      channel: API_CHANNEL,
-      externalId: input.sourceId,
-      sender: senderOf(input.contact),
-      body: input.body,
-      attachments: input.attachments,
-      metadata: { apiKeyId: res.locals.apiKey?.id },
-    });
-    res.locals.conversationId = result.conversationId;
-    res.status(result.duplicate ? 200 : 202).json({
-      contactId: result.contactId,
-      conversationId: result.conversationId,
-      messageId: result.messageId,
-      duplicate: result.duplicate,
-    });
+  const inbound = route({
+    method: 'post',
+    path: '/inbound',
+    operationId: 'postInbound',
+    summary: "Take a customer's message from a system the hub has no adapter for (idempotent on sourceId)",
+    tag: 'Inbound',
+    scope: 'write',
+    body: inboundSchema(deps),
+    example: {
+      sourceId: 'crm-msg-1001',
+      contact: { externalId: 'cust-42', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+442079460958' },
+      body: 'Hi! Can I change the delivery address of order 1042?',
+    },
+    responses: {
+      202: { description: 'Stored: the message is committed and its follow-up work queued', schema: inboundResult },
+      200: { description: 'This sourceId was stored before: the same ids, nothing written', schema: inboundResult },
+    },
+    async handler({ body, apiKey, res }) {
+      const result = await deps.ingestor.ingest({
+        channel: API_CHANNEL,
+        externalId: body.sourceId,
+        sender: senderOf(body.contact),
+        body: body.body,
+        attachments: body.attachments,
+        metadata: { apiKeyId: apiKey.id },
+      });
+      res.locals.conversationId = result.conversationId;
+      return { status: result.duplicate ? 200 : 202, body: result };
+    },
   });
-  return { name: API_CHANNEL, apiRoutes };
+  return { name: API_CHANNEL, apiRoutes: [inbound] };
 }

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { ApiRoutes, RouteSpec } from './http/route';
+
+const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (malformed JSON or failing validation; `details` names the fields)',
+  401: 'Missing, unknown or revoked API key',
+  403: 'The API key lacks the scope',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'Request body too large',
+  415: 'Request body is not application/json',
+  429: 'Too many requests',
+  503: 'A dependency is unavailable',
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  return rest;
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {
+  if (!schema) return [];
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    description: property.description,
+    schema: property,
+  }));
+}
+
+function operation(spec: RouteSpec): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(spec.responses)) {
+    const contentType = response.contentType ?? 'application/json';
+    responses[status] = {
+      description: response.description,
+      ...(response.schema || response.contentType ? { content: { [contentType]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } } : {}),
+    };
+  }
+  const errorStatuses = [...new Set([...(spec.body || spec.query || spec.params ? [400] : []), 401, 403, ...(spec.body ? [413, 415] : []), ...(spec.errors ?? [])])];
+  for (const status of errorStatuses) {
+    responses[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  }
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    tags: [spec.tag],
+    'x-scope': spec.scope,
+    parameters: [
+      ...parameters(spec.params, 'path'),
+      ...parameters(spec.query, 'query'),
+      ...(spec.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } })),
+    ],
+    ...(spec.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input'), ...(spec.example !== undefined ? { example: spec.example } : {}) } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** Express `/conversations/:id` → OpenAPI `/conversations/{id}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** The OpenAPI 3.1 document of the REST API, generated from the same zod schemas that validate requests. */
+export function buildOpenApi(routes: ApiRoutes, version: string, serverUrl: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of routes.all) {
+    const path = `/api/v1${openApiPath(spec.path)}`;
+    paths[path] = { ...paths[path], [spec.method]: operation(spec) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Switchboard API', version, description: 'Conversations, messages, contacts, agents and live events of a Switchboard hub.' },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `npm run hub -- api-key create --name NAME`' } },
+      schemas: { Error: jsonSchema(errorSchema, 'output') },
+    },
+  };
+}
