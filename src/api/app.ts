@@ -78,7 +78,7 @@ export function createApp(options: AppOptions): Express {
   const routes = new ApiRoutes();
   for (const channel of options.channels) routes.add(...(channel.apiRoutes ?? []));
   routes.add(...options.routes);
-  const openApi = buildOpenApi(routes, options.version, `${options.publicUrl}`);
+  const openApi = buildOpenApi(routes, options.version, options.publicUrl);
 
   const v1 = Router();
   v1.get('/openapi.json', (_req, res) => {

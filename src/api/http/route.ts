@@ -61,7 +61,7 @@ export interface RouteSpec<P extends AnySchema | undefined = AnySchema | undefin
 export function route<P extends AnySchema | undefined = undefined, Q extends AnySchema | undefined = undefined, B extends AnySchema | undefined = undefined>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  return spec;
 }
 
 function toHandler(spec: RouteSpec): RequestHandler {
@@ -76,7 +76,7 @@ function toHandler(spec: RouteSpec): RequestHandler {
       req,
       res,
     };
-    const result = await spec.handler(input as RouteInput<undefined, undefined, undefined>);
+    const result = await spec.handler(input);
     if (!result) return;
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
     if (result.body === undefined) res.status(result.status).end();
