@@ -46,6 +46,9 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     parsed[name] = parseSetting(definition, env);
   }
   const values = parsed as ParsedSettings;
+  if (values.apiChannelWebhookUrl && !values.apiChannelWebhookSecret) {
+    throw new ConfigError('API_CHANNEL_WEBHOOK_SECRET', 'is required when API_CHANNEL_WEBHOOK_URL is set');
+  }
   return {
     ...values,
     publicUrl: values.publicUrl ?? `http://localhost:${values.port}`,
@@ -56,8 +59,11 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
 function redactUrlPassword(value: string): string {
   try {
     const url = new URL(value);
-    if (!url.password) return value;
-    url.password = '***';
+    // pg and ioredis also take the password as a query parameter.
+    const passwordParams = [...url.searchParams.keys()].filter((key) => key.toLowerCase() === 'password');
+    if (!url.password && passwordParams.length === 0) return value;
+    if (url.password) url.password = '***';
+    for (const key of passwordParams) url.searchParams.set(key, '***');
     return url.toString();
   } catch {
     return '***';

@@ -91,6 +91,47 @@ export const settings = {
     schema: integer(0, 24 * 365),
     default: '24',
   }),
+  contactAttributesMaxBytes: setting({
+    env: 'CONTACT_ATTRIBUTES_MAX_BYTES',
+    description: "Largest size of a contact's custom attributes, as JSON, in bytes.",
+    schema: integer(256, 1024 * 1024),
+    default: '16384',
+  }),
+  eventRetentionMinutes: setting({
+    env: 'EVENT_RETENTION_MINUTES',
+    description: 'How long live events are kept so that a client reconnecting with Last-Event-ID gets what it missed.',
+    schema: integer(1, 7 * 24 * 60),
+    default: '10',
+  }),
+  sseHeartbeatSeconds: setting({
+    env: 'SSE_HEARTBEAT_SECONDS',
+    description: 'Interval of the heartbeat comments that keep proxies from closing idle event streams.',
+    schema: integer(1, 300),
+    default: '15',
+  }),
+  apiChannelWebhookUrl: setting({
+    env: 'API_CHANNEL_WEBHOOK_URL',
+    description: 'Where agent replies to API-channel conversations are POSTed (signed per Standard Webhooks). Unset: replies are only on the event stream.',
+    schema: url(['http', 'https']).optional(),
+  }),
+  apiChannelWebhookSecret: setting({
+    env: 'API_CHANNEL_WEBHOOK_SECRET',
+    description: 'Standard Webhooks signing secret (whsec_ followed by base64) for API-channel deliveries; required with API_CHANNEL_WEBHOOK_URL.',
+    schema: z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{16,}={0,2}$/, 'expected whsec_ followed by base64').optional(),
+    secret: true,
+  }),
+  deliveryTimeoutMs: setting({
+    env: 'DELIVERY_TIMEOUT_MS',
+    description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',
+    schema: integer(100, 120_000),
+    default: '10000',
+  }),
+  deliveryAttempts: setting({
+    env: 'DELIVERY_ATTEMPTS',
+    description: 'Attempts to deliver a reply (with exponential backoff) before it is marked failed.',
+    schema: integer(1, 50),
+    default: '8',
+  }),
   outboxRelayIntervalMs: setting({
     env: 'OUTBOX_RELAY_INTERVAL_MS',
     description: 'How often the relay looks for outbox rows that were not published to Redis.',

@@ -1,20 +1,27 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import packageJson from '../package.json';
 import { createApp } from './api/app';
+import { LiveEvents } from './api/events/live-events';
+import { agentRoutes } from './api/routes/agents';
+import { auditRoutes } from './api/routes/audit';
+import { contactRoutes } from './api/routes/contacts';
+import { conversationRoutes } from './api/routes/conversations';
+import { eventRoutes } from './api/routes/events';
 import { apiChannel } from './channels/api';
 import type { ChannelModule } from './channels/channel';
 import { Database } from './core/database';
 import { Ingestor } from './core/ingest';
-import { Outbox } from './core/outbox';
-import { EVENTS_QUEUE } from './core/outbox';
+import { DeliveryService } from './core/messages/delivery';
+import { DELIVERY_QUEUE, EVENTS_QUEUE, Outbox, TIMERS_QUEUE } from './core/outbox';
 import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra/db/data-source';
-import { Metrics } from './infra/metrics';
+import { Metrics, type JobCounts } from './infra/metrics';
 import { createFailFastRedis, createRedis, withTimeout } from './infra/redis/connection';
 import { RedisEventBus } from './infra/redis/event-bus';
-import { resolveRedis } from './infra/redis/resolve';
+import { LOCAL_REDIS_URL, resolveRedis } from './infra/redis/resolve';
 import { BullJobPublisher } from './workers/job-publisher';
 import { startWorkers, type RunningWorkers } from './workers';
 
@@ -23,10 +30,13 @@ export type Role = 'api' | 'worker' | 'all';
 export interface Hub {
   /** The address the HTTP server listens on (api and all roles). */
   url?: string;
+  /** The express app the HTTP server runs (api and all roles): tests inspect its mounted routes. */
+  app?: Express;
   db: Database;
   bus: RedisEventBus;
   ingestor: Ingestor;
   outbox: Outbox;
+  delivery: DeliveryService;
   workers?: RunningWorkers;
   redisUrl: string;
   /** Graceful stop: no new requests or jobs, running ones finish (bounded), then every connection closes. */
@@ -35,9 +45,12 @@ export interface Hub {
 
 const READINESS_TIMEOUT_MS = 1000;
 
-/** The composition root: opens storage, wires core to its adapters and starts the role's parts. */
-export async function startHub(config: Config, role: Role, logger: Logger, path = ''): Promise<Hub> {
-  const redis = await resolveRedis(config, path);
+/**
+ * The composition root: opens storage, wires core to its adapters and starts the role's parts. `path` is
+ * where a private redis-server is looked for; `localRedisUrl` is the default local Redis (a test seam).
+ */
+export async function startHub(config: Config, role: Role, logger: Logger, path = '', localRedisUrl = LOCAL_REDIS_URL): Promise<Hub> {
+  const redis = await resolveRedis(config, path, localRedisUrl);
   logger.info({ redis: redis.source }, redis.describe);
 
   const dataSource = await openDatabase(config);
@@ -51,8 +64,8 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   for (const connection of [producerRedis, consumerRedis]) connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
 
   const metrics = new Metrics();
-  const publisher = new BullJobPublisher(producerRedis, config.redisPrefix);
-  const bus = new RedisEventBus(consumerRedis, config.redisPrefix, logger.child({ component: 'event-bus' }));
+  const publisher = new BullJobPublisher(producerRedis, config.redisPrefix, { [DELIVERY_QUEUE]: { attempts: config.deliveryAttempts } });
+  const bus = new RedisEventBus(consumerRedis, config.redisPrefix, logger.child({ component: 'event-bus' }), config.eventRetentionMinutes * 60_000);
   const outbox = new Outbox(db, publisher, logger.child({ component: 'outbox' }));
   const ingestor = new Ingestor({
     db,
@@ -63,20 +76,44 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   });
   metrics.setSources({
     outboxStats: () => outbox.stats(),
-    jobCounts: async () => ({ [EVENTS_QUEUE]: await withTimeout(publisher.queue(EVENTS_QUEUE).getJobCounts('waiting', 'active', 'failed', 'delayed'), READINESS_TIMEOUT_MS, 'Redis') }) as never,
+    jobCounts: async () => {
+      const queues = [EVENTS_QUEUE, DELIVERY_QUEUE, TIMERS_QUEUE];
+      const counts = await withTimeout(Promise.all(queues.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
+      return Object.fromEntries(queues.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
+    },
   });
 
-  const channels: ChannelModule[] = [apiChannel({ ingestor, messageMaxLength: config.messageMaxLength, defaultPhoneRegion: config.defaultPhoneRegion })];
+  const channels: ChannelModule[] = [
+    apiChannel({
+      ingestor,
+      messageMaxLength: config.messageMaxLength,
+      defaultPhoneRegion: config.defaultPhoneRegion,
+      webhook: config.apiChannelWebhookUrl && config.apiChannelWebhookSecret ? { url: config.apiChannelWebhookUrl, secret: config.apiChannelWebhookSecret } : undefined,
+    }),
+  ];
+  const delivery = new DeliveryService(
+    { db, outbox, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
+    channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
+  );
+  const live = role === 'worker' ? undefined : new LiveEvents(bus, logger.child({ component: 'live-events' }));
+  await live?.start();
 
   let server: Server | undefined;
   let url: string | undefined;
+  let app: Express | undefined;
   if (role !== 'worker') {
-    const app = createApp({
+    const created = createApp({
       db,
       logger,
       metrics,
       channels,
-      routes: [],
+      routes: [
+        ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength }),
+        ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
+        ...agentRoutes({ db }),
+        ...auditRoutes({ db }),
+        ...(live ? eventRoutes({ live, heartbeatMs: config.sseHeartbeatSeconds * 1000 }) : []),
+      ],
       bodyLimitBytes: config.httpBodyLimitBytes,
       trustProxy: config.trustProxy,
       publicUrl: config.publicUrl,
@@ -90,8 +127,9 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
         },
       },
     });
+    app = created;
     server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+      const listening = created.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
     });
     const { port } = server.address() as AddressInfo;
     url = `http://127.0.0.1:${port}`;
@@ -106,8 +144,10 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
           prefix: config.redisPrefix,
           concurrency: config.workerConcurrency,
           relayIntervalMs: config.outboxRelayIntervalMs,
+          db,
           bus,
           outbox,
+          delivery,
           logger,
         });
 
@@ -123,13 +163,16 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
 
   return {
     url,
+    app,
     db,
     bus,
     ingestor,
     outbox,
+    delivery,
     workers,
     redisUrl: redis.url,
     async stop() {
+      await live?.stop();
       await stopServer();
       await workers?.close(config.shutdownTimeoutMs);
       await publisher.close().catch(() => undefined);

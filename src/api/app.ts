@@ -11,7 +11,7 @@ import { requireApiKey } from './http/auth';
 import { errorHandler, notFound } from './http/errors';
 import { jsonBody } from './http/json-body';
 import { ApiRoutes, type RouteSpec } from './http/route';
-import { buildOpenApi } from './openapi';
+import { buildOpenApi, OPENAPI_PATH } from './openapi';
 
 export interface AppOptions {
   db: Database;
@@ -54,9 +54,21 @@ function requestLogger(logger: Logger): RequestHandler {
 function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
+    // The template is taken when a route matches: an error leaving a router restores req.baseUrl, so by
+    // 'finish' a failed POST /api/v1/inbound would read as "/inbound".
+    let template: string | undefined;
+    let route: unknown;
+    Object.defineProperty(req, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => route,
+      set: (value: { path?: unknown } | undefined) => {
+        route = value;
+        if (typeof value?.path === 'string') template = `${req.baseUrl}${value.path}`;
+      },
+    });
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${(req.route as { path: string }).path}` : 'unmatched';
-      end({ route, status: String(res.statusCode) });
+      end({ route: template ?? 'unmatched', status: String(res.statusCode) });
     });
     next();
   };
@@ -80,10 +92,10 @@ export function createApp(options: AppOptions): Express {
   routes.add(...options.routes);
   const openApi = buildOpenApi(routes, options.version, options.publicUrl);
 
-  const v1 = Router();
-  v1.get('/openapi.json', (_req, res) => {
+  app.get(OPENAPI_PATH, (_req, res) => {
     res.json(openApi);
   });
+  const v1 = Router();
   v1.use(requireApiKey(options.db));
   v1.use(jsonBody(options.bodyLimitBytes));
   v1.use(routes.router());

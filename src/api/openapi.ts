@@ -64,6 +64,9 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   };
 }
 
+/** Where the document is served; it needs no API key. */
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
 /** Express `/conversations/:id` → OpenAPI `/conversations/{id}`. */
 export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -71,7 +74,17 @@ export function openApiPath(path: string): string {
 
 /** The OpenAPI 3.1 document of the REST API, generated from the same zod schemas that validate requests. */
 export function buildOpenApi(routes: ApiRoutes, version: string, serverUrl: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
+  const paths: Record<string, Record<string, unknown>> = {
+    [OPENAPI_PATH]: {
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        tags: ['Meta'],
+        security: [],
+        responses: { 200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': {} } } },
+      },
+    },
+  };
   for (const spec of routes.all) {
     const path = `/api/v1${openApiPath(spec.path)}`;
     paths[path] = { ...paths[path], [spec.method]: operation(spec) };

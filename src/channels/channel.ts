@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { RouteSpec } from '../api/http/route';
+import type { ChannelAdapter } from '../core/ports/channel-adapter';
 
 /**
  * A channel as the composition root registers it: its inbound HTTP routes. Each channel verifies and
@@ -11,4 +12,6 @@ export interface ChannelModule {
   readonly apiRoutes?: readonly RouteSpec[];
   /** Routes mounted at the root, for webhooks that carry their own signatures. */
   readonly webhookRoutes?: Router;
+  /** Sends replies to customers on this channel. */
+  readonly adapter?: ChannelAdapter;
 }

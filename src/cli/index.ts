@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configTableMarkdown, describeConfig, loadConfig, type Config } from '../../config';
+import type { Actor } from '../core/actor';
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../core/api-keys';
 import { Database } from '../core/database';
 import { AppError } from '../core/errors';
 import type { ApiKeyScope } from '../core/model/types';
 import { describeDatabase, migrate, openDatabase } from '../infra/db/data-source';
+import { createAgent, findAgent, listAgents } from '../core/agents/agents';
 import { seedDemo } from './seed-demo';
+
+const CLI_ACTOR: Actor = { type: 'cli', id: null, agentId: null };
 
 function write(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -51,8 +55,12 @@ export function buildCli(config: () => Config): Command {
     .description('create an API key; the key is printed once and only its hash is stored')
     .requiredOption('--name <name>', 'what the key is for, e.g. "CRM sync"')
     .option('--scopes <scopes>', `comma-separated: ${API_KEY_SCOPES.join(', ')}`, parseScopes, ['read', 'write'] as ApiKeyScope[])
-    .action(async (options: { name: string; scopes: ApiKeyScope[] }) => {
-      const { key, apiKey: created } = await withDatabase(config(), (db) => createApiKey(db, { name: options.name, scopes: options.scopes }));
+    .option('--agent <id-or-email>', 'the agent the key acts as (assignee "me", replies signed by them)')
+    .action(async (options: { name: string; scopes: ApiKeyScope[]; agent?: string }) => {
+      const { key, apiKey: created } = await withDatabase(config(), async (db) => {
+        const agentId = options.agent ? (await findAgent(db, options.agent)).id : null;
+        return createApiKey(db, { name: options.name, scopes: options.scopes, agentId });
+      });
       write(key);
       process.stderr.write(`API key "${created.name}" (id ${created.id}, scopes ${created.scopes.join(',')}). Store it now: it cannot be shown again.\n`);
     });
@@ -74,6 +82,28 @@ export function buildCli(config: () => Config): Command {
     .action(async (idOrPrefix: string) => {
       const revoked = await withDatabase(config(), (db) => revokeApiKey(db, idOrPrefix));
       write(`revoked ${revoked.prefix}… (${revoked.name})`);
+    });
+
+  const agent = program.command('agent').description('add and list agents');
+  agent
+    .command('add')
+    .description('add an agent (then: api-key create --agent EMAIL for a key that acts as them)')
+    .requiredOption('--name <name>', "the agent's name")
+    .requiredOption('--email <email>', "the agent's email")
+    .option('--slack-user <id>', 'their Slack user id, e.g. U012AB3CD')
+    .action(async (options: { name: string; email: string; slackUser?: string }) => {
+      const created = await withDatabase(config(), (db) =>
+        createAgent(db, { name: options.name, email: options.email.toLowerCase(), slackUserId: options.slackUser ?? null }, CLI_ACTOR),
+      );
+      write(`added agent ${created.name} <${created.email}> (id ${created.id})`);
+    });
+  agent
+    .command('list')
+    .description('list agents')
+    .action(async () => {
+      const agents = await withDatabase(config(), listAgents);
+      if (agents.length === 0) write('no agents; add one with: npm run hub -- agent add --name NAME --email EMAIL');
+      for (const a of agents) write([a.id, JSON.stringify(a.name), a.email, a.status, a.slackUserId ?? '-'].join('  '));
     });
 
   program

@@ -1,6 +1,9 @@
-import type { EntityManager } from 'typeorm';
+import { Brackets, type EntityManager } from 'typeorm';
+import type { Database } from './database';
 import { newId } from './ids';
-import { insertRows } from './model/schemas';
+import { insertRows, repo } from './model/schemas';
+import { decodeCursor, pageOf, type Page } from './pagination';
+import { toJson, type Json } from './serialize';
 import type { AuditEntry } from './model/types';
 
 export type AuditInput = Omit<AuditEntry, 'id' | 'createdAt' | 'before' | 'after'> & Partial<Pick<AuditEntry, 'before' | 'after'>>;
@@ -8,4 +11,26 @@ export type AuditInput = Omit<AuditEntry, 'id' | 'createdAt' | 'before' | 'after
 /** Records who changed what, in the transaction of the change itself. */
 export async function recordAudit(manager: EntityManager, input: AuditInput): Promise<void> {
   await insertRows(manager, 'AuditEntry', { before: null, after: null, ...input, id: newId(), createdAt: new Date() });
+}
+
+export interface AuditFilter {
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The audit log, newest first. */
+export async function listAudit(db: Database, filter: AuditFilter): Promise<Page<Json<AuditEntry>>> {
+  const query = repo(db.manager, 'AuditEntry').createQueryBuilder('a');
+  if (filter.entityType) query.andWhere('a.entityType = :entityType', { entityType: filter.entityType });
+  if (filter.entityId) query.andWhere('a.entityId = :entityId', { entityId: filter.entityId });
+  if (filter.actorId) query.andWhere('a.actorId = :actorId', { actorId: filter.actorId });
+  if (filter.cursor) {
+    const { at, id } = decodeCursor(filter.cursor);
+    query.andWhere(new Brackets((q) => q.where('a.createdAt < :at', { at }).orWhere('(a.createdAt = :at AND a.id < :id)', { at, id })));
+  }
+  const rows = await query.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(filter.limit + 1).getMany();
+  return pageOf(rows, filter.limit, (a) => ({ at: a.createdAt, id: a.id }), (items) => items.map(toJson));
 }

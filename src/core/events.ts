@@ -1,4 +1,5 @@
-import type { Json } from './serialize';
+import { newId } from './ids';
+import { toJson, type Json } from './serialize';
 import type { Conversation, Message } from './model/types';
 
 export const EVENT_TYPES = ['conversation.created', 'conversation.updated', 'message.created', 'message.updated'] as const;
@@ -16,14 +17,37 @@ export type DomainEvent = {
   [T in EventType]: { id: string; type: T; occurredAt: string; conversationId: string; data: EventData[T] };
 }[EventType];
 
-export type EventHandler = (event: DomainEvent) => void;
+/** An event as the bus delivers it: with its position in the bus's retained stream. */
+export type StreamedEvent = DomainEvent & { streamId: string };
 
-/** Carries domain events to every process. Publishing an event id a second time is a no-op. */
+export type EventHandler = (event: StreamedEvent) => void;
+
+/**
+ * Carries domain events to every process, in one order, and keeps them for a while so that a client
+ * that reconnects can catch up. Publishing an event id a second time is a no-op.
+ */
 export interface EventBus {
   publish(event: DomainEvent): Promise<'published' | 'duplicate'>;
   subscribe(handler: EventHandler): Promise<() => Promise<void>>;
+  /** Events after a stream id, oldest first; `expired` when some of them are no longer kept. */
+  readSince(streamId: string): Promise<StreamedEvent[] | 'expired'>;
 }
 
-export function createEvent<T extends EventType>(type: T, conversationId: string, data: EventData[T], id: string, at: Date): DomainEvent {
-  return { id, type, conversationId, occurredAt: at.toISOString(), data } as DomainEvent;
+/** Orders stream ids (`<ms>-<seq>`): negative when a comes first. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
 }
+
+function createEvent<T extends EventType>(type: T, conversationId: string, data: EventData[T], at: Date): DomainEvent {
+  return { id: newId(), type, conversationId, occurredAt: at.toISOString(), data } as DomainEvent;
+}
+
+export const events = {
+  conversationCreated: (conversation: Conversation, at: Date) => createEvent('conversation.created', conversation.id, { conversation: toJson(conversation) }, at),
+  conversationUpdated: (conversation: Conversation, changes: string[], at: Date) =>
+    createEvent('conversation.updated', conversation.id, { conversation: toJson(conversation), changes }, at),
+  messageCreated: (message: Message, at: Date) => createEvent('message.created', message.conversationId, { message: toJson(message) }, at),
+  messageUpdated: (message: Message, at: Date) => createEvent('message.updated', message.conversationId, { message: toJson(message) }, at),
+};

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import { resolveSender, type Sender } from './contacts';
-import { findOrOpenConversation } from './conversations';
+import { resolveSender, type Sender } from './contacts/resolve-sender';
+import { findOrOpenConversation } from './conversations/find-or-open';
 import { Database } from './database';
-import { createEvent, type DomainEvent } from './events';
+import { events, type DomainEvent } from './events';
 import { newId } from './ids';
+import { messagePreview } from './messages/preview';
 import { insertRows, repo } from './model/schemas';
 import type { Attachment, ChannelName, Message } from './model/types';
 import { eventOutboxRow, type Outbox } from './outbox';
-import { toJson } from './serialize';
 
 /** A customer's message as a channel hands it to core, after verifying and normalizing it. */
 export interface InboundMessage {
@@ -67,7 +67,7 @@ export class Ingestor {
       });
       if (stored) {
         const conversation = await repo(manager, 'Conversation').findOneOrFail({ where: { id: stored.conversationId }, select: { id: true, contactId: true } });
-        return { duplicate: true, contactId: conversation.contactId, conversationId: conversation.id, messageId: stored.id, events: [] };
+        return { duplicate: true, contactId: conversation.contactId, conversationId: conversation.id, messageId: stored.id, outboxRows: [] };
       }
 
       const now = new Date();
@@ -86,24 +86,26 @@ export class Ingestor {
         externalId: input.externalId,
         deliveryStatus: 'received',
         failureReason: null,
+        statusChangedAt: null,
         private: false,
         metadata: input.metadata ?? {},
         createdAt: now,
       };
       await insertRows(manager, 'Message', message);
-      await repo(manager, 'Conversation').update({ id: conversation.id }, { lastMessageAt: now, updatedAt: now });
-      const current = { ...conversation, lastMessageAt: now, updatedAt: now };
+      const activity = { lastMessageAt: now, lastMessagePreview: messagePreview(message.body, message.attachments), updatedAt: now };
+      await repo(manager, 'Conversation').update({ id: conversation.id }, activity);
+      const current = { ...conversation, ...activity };
 
-      const events: DomainEvent[] = [];
-      if (change.kind === 'created') events.push(createEvent('conversation.created', current.id, { conversation: toJson(current) }, newId(), now));
-      if (change.kind === 'reopened') events.push(createEvent('conversation.updated', current.id, { conversation: toJson(current), changes: change.changes }, newId(), now));
-      events.push(createEvent('message.created', current.id, { message: toJson(message) }, newId(), now));
-      const rows = events.map(eventOutboxRow);
+      const happened: DomainEvent[] = [];
+      if (change.kind === 'created') happened.push(events.conversationCreated(current, now));
+      if (change.kind === 'reopened') happened.push(events.conversationUpdated(current, change.changes, now));
+      happened.push(events.messageCreated(message, now));
+      const rows = happened.map(eventOutboxRow);
       await outbox.write(manager, rows);
-      return { duplicate: false, contactId: identity.contactId, conversationId: current.id, messageId: message.id, events: rows };
+      return { duplicate: false, contactId: identity.contactId, conversationId: current.id, messageId: message.id, outboxRows: rows };
     });
 
-    const { events, ...result } = outcome;
+    const { outboxRows, ...result } = outcome;
     const log = this.options.logger.child({ conversationId: result.conversationId });
     if (result.duplicate) {
       log.debug({ channel: input.channel, messageId: result.messageId }, 'duplicate inbound message ignored');
@@ -111,7 +113,7 @@ export class Ingestor {
     }
     log.info({ channel: input.channel, messageId: result.messageId }, 'inbound message stored');
     this.options.onStored?.(input.channel);
-    void outbox.dispatch(events);
+    void outbox.dispatch(outboxRows);
     return result;
   }
 }

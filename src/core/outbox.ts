@@ -2,11 +2,27 @@ import { In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Database } from './database';
 import type { DomainEvent } from './events';
+import { newId } from './ids';
 import { insertRows, repo } from './model/schemas';
 import type { OutboxEvent } from './model/types';
 
-/** The queue that fans domain events out to the event bus. */
+/** Fans domain events out to the event bus. */
 export const EVENTS_QUEUE = 'events';
+/** Sends outbound messages on their conversation's channel. */
+export const DELIVERY_QUEUE = 'delivery';
+/** Work that waits for its time, such as waking a snoozed conversation. */
+export const TIMERS_QUEUE = 'timers';
+
+export interface DeliveryJob {
+  messageId: string;
+  conversationId: string;
+}
+
+export interface WakeJob {
+  conversationId: string;
+  /** The snooze this job ends; a later snooze or an earlier reopening makes it a no-op. */
+  snoozedUntil: string;
+}
 
 export function eventOutboxRow(event: DomainEvent): OutboxEvent {
   return {
@@ -15,8 +31,17 @@ export function eventOutboxRow(event: DomainEvent): OutboxEvent {
     name: event.type,
     payload: event,
     conversationId: event.conversationId,
+    runAt: null,
     createdAt: new Date(event.occurredAt),
   };
+}
+
+export function deliveryOutboxRow(job: DeliveryJob, now: Date): OutboxEvent {
+  return { id: newId(), queue: DELIVERY_QUEUE, name: 'deliver', payload: job, conversationId: job.conversationId, runAt: null, createdAt: now };
+}
+
+export function wakeOutboxRow(job: WakeJob, now: Date): OutboxEvent {
+  return { id: newId(), queue: TIMERS_QUEUE, name: 'wake', payload: job, conversationId: job.conversationId, runAt: new Date(job.snoozedUntil), createdAt: now };
 }
 
 /**

@@ -1,18 +1,24 @@
 import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
-import { EVENTS_QUEUE, type Outbox } from '../core/outbox';
+import type { DeliveryService } from '../core/messages/delivery';
+import { DELIVERY_QUEUE, EVENTS_QUEUE, TIMERS_QUEUE, type Outbox } from '../core/outbox';
 import { runJob } from './errors';
 import { OutboxRelay } from './outbox-relay';
+import { deliverMessageProcessor } from './processors/deliver-message';
 import { publishEventProcessor } from './processors/publish-event';
+import { wakeConversationProcessor } from './processors/wake-conversation';
 
 export interface WorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
   relayIntervalMs: number;
+  db: Database;
   bus: EventBus;
   outbox: Outbox;
+  delivery: DeliveryService;
   logger: Logger;
 }
 
@@ -23,9 +29,23 @@ export interface RunningWorkers {
   close(timeoutMs: number): Promise<void>;
 }
 
+/**
+ * A job whose worker died (crash, SIGKILL, lost machine) stays "active" until its lock lapses and a stalled
+ * check hands it to another worker. BullMQ's defaults (30 s lock, 30 s checks) leave it stranded for up to a
+ * minute; these bring that under ~15 s. A worker that was only slow may see its job run again elsewhere,
+ * which is harmless because processors are idempotent; a job is failed as "stalled" only after repeated crashes.
+ */
+const LOCK_DURATION_MS = 10_000;
+const STALLED_INTERVAL_MS = 5_000;
+const MAX_STALLED_COUNT = 3;
+
 /** The processors of each queue. Adding a queue means adding a line here. */
 function processors(options: WorkerOptions): Record<string, Processor> {
-  return { [EVENTS_QUEUE]: publishEventProcessor(options.bus) };
+  return {
+    [EVENTS_QUEUE]: publishEventProcessor(options.bus),
+    [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
+    [TIMERS_QUEUE]: wakeConversationProcessor(options),
+  };
 }
 
 export function startWorkers(options: WorkerOptions): RunningWorkers {
@@ -35,6 +55,9 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
     });
     worker.on('failed', (job, error) => {
       const conversationId = (job?.data as { conversationId?: string } | undefined)?.conversationId;

@@ -25,12 +25,14 @@ export class BullJobPublisher implements JobPublisher {
   constructor(
     private readonly connection: ConnectionOptions,
     private readonly prefix: string,
+    /** Options of particular queues, over the defaults (e.g. the delivery queue's attempts). */
+    private readonly queueOptions: Readonly<Record<string, JobsOptions>> = {},
   ) {}
 
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...this.queueOptions[name] } });
       queue.on('error', () => undefined);
       this.queues.set(name, queue);
     }
@@ -41,7 +43,13 @@ export class BullJobPublisher implements JobPublisher {
     const byQueue = new Map<string, OutboxEvent[]>();
     for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
     const adds = [...byQueue].map(([name, queued]) =>
-      this.queue(name).addBulk(queued.map((row) => ({ name: row.name, data: row.payload, opts: { jobId: outboxJobId(row.id) } }))),
+      this.queue(name).addBulk(
+        queued.map((row) => ({
+          name: row.name,
+          data: row.payload,
+          opts: { jobId: outboxJobId(row.id), ...(row.runAt ? { delay: Math.max(0, row.runAt.getTime() - Date.now()) } : {}) },
+        })),
+      ),
     );
     await withTimeout(Promise.all(adds), PUBLISH_TIMEOUT_MS, 'Redis');
   }

@@ -5,10 +5,11 @@ import { ValidationError } from '../../core/errors';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'Request body'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-    code: issue.code,
-  }));
+  const details = result.error.issues.flatMap((issue): { path: string; message: string; code: string }[] => {
+    const at = issue.path.map(String);
+    // An unknown field is named by its own path, like every other failing field.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field', code: issue.code }));
+    return [{ path: at.join('.') || '(root)', message: issue.message, code: issue.code }];
+  });
   throw new ValidationError(`${what} is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
 }

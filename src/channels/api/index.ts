@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { Sender } from '../../core/contacts';
+import type { Sender } from '../../core/contacts/resolve-sender';
 import type { Ingestor } from '../../core/ingest';
 import { route } from '../../api/http/route';
 import type { ChannelModule } from '../channel';
+import { ApiChannelDelivery, type WebhookTarget } from './webhook-delivery';
 import { inboundSchema, type InboundRequest, type InboundSchemaOptions } from './schema';
 
 export const API_CHANNEL = 'api';
@@ -27,7 +28,7 @@ const inboundResult = z.object({
  * The API channel: `POST /api/v1/inbound` takes a customer's message from any system, idempotent on
  * `sourceId`, so a custom channel needs no code in the hub.
  */
-export function apiChannel(deps: { ingestor: Ingestor } & InboundSchemaOptions): ChannelModule {
+export function apiChannel(deps: { ingestor: Ingestor; webhook?: WebhookTarget } & InboundSchemaOptions): ChannelModule {
   const inbound = route({
     method: 'post',
     path: '/inbound',
@@ -58,5 +59,5 @@ export function apiChannel(deps: { ingestor: Ingestor } & InboundSchemaOptions):
       return { status: result.duplicate ? 200 : 202, body: result };
     },
   });
-  return { name: API_CHANNEL, apiRoutes: [inbound] };
+  return { name: API_CHANNEL, apiRoutes: [inbound], adapter: new ApiChannelDelivery(deps.webhook) };
 }

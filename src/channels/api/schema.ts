@@ -8,10 +8,12 @@ export interface InboundSchemaOptions {
 
 const MAX_ATTACHMENTS = 10;
 
+/** Text that is stored in a column: PostgreSQL's text types cannot hold NUL, so it is refused on both engines. */
+const text = () => z.string().refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+
 /** `POST /api/v1/inbound`: a customer's message from a system the hub has no adapter for. */
 export function inboundSchema({ messageMaxLength, defaultPhoneRegion }: InboundSchemaOptions) {
-  const phone = z
-    .string()
+  const phone = text()
     .trim()
     .max(32)
     .transform((value, ctx) => {
@@ -25,9 +27,10 @@ export function inboundSchema({ messageMaxLength, defaultPhoneRegion }: InboundS
 
   const contact = z
     .strictObject({
-      externalId: z.string().trim().min(1).max(255).optional(),
-      name: z.string().trim().min(1).max(200).optional(),
-      email: z.email().max(320).transform((email) => email.toLowerCase()).optional(),
+      externalId: text().trim().min(1).max(255).optional(),
+      name: text().trim().min(1).max(200).optional(),
+      // 254 is the longest address SMTP can carry (RFC 5321); the stored identity adds a prefix to it.
+      email: z.email().max(254).transform((email) => email.toLowerCase()).optional(),
       phone: phone.optional(),
     })
     // A name alone cannot tell two customers apart, so one of the identifying fields is required.
@@ -44,9 +47,9 @@ export function inboundSchema({ messageMaxLength, defaultPhoneRegion }: InboundS
 
   return z
     .strictObject({
-      sourceId: z.string().trim().min(1).max(255),
+      sourceId: text().trim().min(1).max(255),
       contact,
-      body: z.string().max(messageMaxLength, `is longer than ${messageMaxLength} characters`),
+      body: text().max(messageMaxLength, `is longer than ${messageMaxLength} characters`),
       attachments: z.array(attachment).max(MAX_ATTACHMENTS).optional(),
     })
     .refine((input) => input.body.trim().length > 0 || (input.attachments?.length ?? 0) > 0, {

@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
-import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, Message, OutboxEvent, Team } from './types';
+import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, IdempotencyRecord, Message, OutboxEvent, Team } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -13,6 +13,7 @@ interface EntityTypes {
   Team: Team;
   ApiKey: ApiKey;
   OutboxEvent: OutboxEvent;
+  IdempotencyRecord: IdempotencyRecord;
   AuditEntry: AuditEntry;
 }
 export type EntityName = keyof EntityTypes;
@@ -23,6 +24,12 @@ export type EntityName = keyof EntityTypes;
  */
 export async function insertRows<K extends EntityName>(manager: EntityManager, name: K, rows: EntityTypes[K] | EntityTypes[K][]): Promise<void> {
   await manager.getRepository<EntityTypes[K]>(name).insert(rows as QueryDeepPartialEntity<EntityTypes[K]>);
+}
+
+/** Updates rows by id with changes that may hold JSON columns (see insertRows for the cast). */
+export async function updateRow<K extends EntityName>(manager: EntityManager, name: K, id: string, changes: Partial<EntityTypes[K]>): Promise<number> {
+  const result = await manager.getRepository<EntityTypes[K]>(name).update(id, changes as QueryDeepPartialEntity<EntityTypes[K]>);
+  return result.affected ?? 0;
 }
 
 /** The repository of an entity by its name, typed. */
@@ -81,7 +88,9 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       snoozedUntil: at(true),
       firstResponseAt: at(true),
       resolvedAt: at(true),
+      agentLastSeenAt: at(true),
       lastMessageAt: at(),
+      lastMessagePreview: short(200, true),
       createdAt: at(),
       updatedAt: at(),
     }),
@@ -97,6 +106,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       externalId: short(255, true),
       deliveryStatus: short(16),
       failureReason: text(true),
+      statusChangedAt: at(true),
       private: { type: 'boolean' },
       metadata: json(),
       createdAt: at(),
@@ -129,6 +139,16 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       name: short(64),
       payload: json(),
       conversationId: ref(true),
+      runAt: at(true),
+      createdAt: at(),
+    }),
+    schema('IdempotencyRecord', 'idempotency_keys', {
+      id,
+      apiKeyId: ref(),
+      key: short(255),
+      requestHash: short(64),
+      responseStatus: { type: 'integer' },
+      responseBody: json(),
       createdAt: at(),
     }),
     schema('AuditEntry', 'audit_entries', {

@@ -6,7 +6,11 @@ export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const DELIVERY_STATUSES = ['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'] as const;
+/**
+ * `received`: a customer's message; `internal`: a private note, never delivered; the rest follow an
+ * outbound message from `queued` on.
+ */
+export const DELIVERY_STATUSES = ['received', 'internal', 'queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type MessageDirection = 'inbound' | 'outbound';
@@ -55,7 +59,10 @@ export interface Conversation {
   snoozedUntil: Date | null;
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
+  /** When an agent last read the conversation; customer messages after it are unread. */
+  agentLastSeenAt: Date | null;
   lastMessageAt: Date;
+  lastMessagePreview: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -72,6 +79,7 @@ export interface Message {
   externalId: string | null;
   deliveryStatus: DeliveryStatus;
   failureReason: string | null;
+  statusChangedAt: Date | null;
   private: boolean;
   metadata: Record<string, unknown>;
   createdAt: Date;
@@ -116,6 +124,20 @@ export interface OutboxEvent {
   name: string;
   payload: unknown;
   conversationId: string | null;
+  /** For work that must wait: the job is delayed until then. */
+  runAt: Date | null;
+  createdAt: Date;
+}
+
+/** The first answer to a request with an Idempotency-Key, replayed to its retries. */
+export interface IdempotencyRecord {
+  id: string;
+  apiKeyId: string;
+  key: string;
+  /** SHA-256 of the request (method, path, body): a retry with another body is a conflict. */
+  requestHash: string;
+  responseStatus: number;
+  responseBody: unknown;
   createdAt: Date;
 }
 

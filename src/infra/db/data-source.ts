@@ -5,6 +5,12 @@ import type { Config } from '../../../config';
 import { entitySchemas, type DatabaseEngine } from '../../core/model/schemas';
 import { migrations } from './migrations';
 
+/** What start-up uses of a better-sqlite3 connection. */
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  function(name: string, options: { deterministic: boolean }, implementation: (value: unknown) => unknown): unknown;
+}
+
 export type DatabaseConfig = Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>;
 
 export function databaseEngine(config: DatabaseConfig): DatabaseEngine {
@@ -36,9 +42,12 @@ function createDataSource(config: DatabaseConfig): DataSource {
     type: 'better-sqlite3',
     database: join(config.dataDir, 'hub.sqlite'),
     enableWAL: true,
-    prepareDatabase: (db: { pragma: (sql: string) => unknown }) => {
+    prepareDatabase: (db: SqliteConnection) => {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // SQLite's own LOWER() only lowers ASCII, so a search for "élodie" would miss "Élodie" that
+      // PostgreSQL finds: searches lower both sides, so LOWER() lowers every script, as PostgreSQL's does.
+      db.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
     },
   });
 }

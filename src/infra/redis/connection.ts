@@ -15,7 +15,8 @@ export function createFailFastRedis(url: string, options: RedisOptions = {}): Re
 
 /** True when a Redis server answers PING at the URL within the timeout. */
 export async function redisAnswers(url: string, timeoutMs = 500): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // disconnectTimeout 0: ioredis otherwise keeps a 2 s timer alive after a refused probe, holding the process open.
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, disconnectTimeout: 0 });
   client.on('error', () => undefined);
   try {
     await client.connect();

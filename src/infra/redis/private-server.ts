@@ -74,9 +74,9 @@ function stopper(pidFile: string): () => Promise<void> {
 /**
  * Starts a redis-server of the hub's own with append-only persistence in `dir`. If a hub was killed and
  * left its server running on the same folder, that server is taken over: two servers must never write
- * one append-only file.
+ * one append-only file. It listens on a free port unless `options.port` names one.
  */
-export async function startPrivateRedis(dir: string, path: string): Promise<PrivateRedis> {
+export async function startPrivateRedis(dir: string, path: string, options: { port?: number } = {}): Promise<PrivateRedis> {
   const binary = findOnPath('redis-server', path);
   if (!binary) throw new RedisNotInstalledError();
   mkdirSync(dir, { recursive: true });
@@ -89,7 +89,8 @@ export async function startPrivateRedis(dir: string, path: string): Promise<Priv
     if (Number.isInteger(pid) && isAlive(pid) && (await redisAnswers(url))) return { url, adopted: true, stop: stopper(pidFile) };
   }
 
-  const port = await freePort();
+  // A given port lets a server restarted on the same folder come back where its clients reconnect.
+  const port = options.port ?? (await freePort());
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',

@@ -15,13 +15,14 @@ export interface ResolvedRedis {
 
 /**
  * REDIS_URL when set; else a Redis answering on the default local port; else a private redis-server
- * started from PATH with its data under $DATA_DIR/redis.
+ * started from PATH with its data under $DATA_DIR/redis. `localUrl` is the default local address (tests
+ * point it where nothing answers, whatever runs on this machine's 6379).
  */
-export async function resolveRedis(config: Pick<Config, 'redisUrl' | 'dataDir'>, path: string): Promise<ResolvedRedis> {
+export async function resolveRedis(config: Pick<Config, 'redisUrl' | 'dataDir'>, path: string, localUrl = LOCAL_REDIS_URL): Promise<ResolvedRedis> {
   const none = () => Promise.resolve();
   if (config.redisUrl) return { url: config.redisUrl, source: 'REDIS_URL', stop: none, describe: 'Redis from REDIS_URL' };
-  if (await redisAnswers(LOCAL_REDIS_URL)) {
-    return { url: LOCAL_REDIS_URL, source: 'local', stop: none, describe: `local Redis at ${LOCAL_REDIS_URL}` };
+  if (await redisAnswers(localUrl)) {
+    return { url: localUrl, source: 'local', stop: none, describe: `local Redis at ${localUrl}` };
   }
   const dir = join(config.dataDir, 'redis');
   const server = await startPrivateRedis(dir, path);

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { newId } from './ids';
-import { repo } from './model/schemas';
-import type { ChannelIdentity, Conversation } from './model/types';
+import { newId } from '../ids';
+import { repo } from '../model/schemas';
+import type { ChannelIdentity, Conversation } from '../model/types';
 
 export type ConversationChange = { kind: 'created' } | { kind: 'reopened'; changes: string[] } | { kind: 'none' };
 
@@ -45,7 +45,9 @@ export async function findOrOpenConversation(
     snoozedUntil: null,
     firstResponseAt: null,
     resolvedAt: null,
+    agentLastSeenAt: null,
     lastMessageAt: now,
+    lastMessagePreview: null,
     createdAt: now,
     updatedAt: now,
   };

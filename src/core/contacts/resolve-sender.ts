@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { newId } from './ids';
-import { insertRows, repo, type DatabaseEngine } from './model/schemas';
-import type { ChannelIdentity, ChannelName, Contact } from './model/types';
+import { newId } from '../ids';
+import { insertRows, repo, type DatabaseEngine } from '../model/schemas';
+import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
 
 /** Who sent a message, already normalized by the channel (email lower-cased, phone in E.164). */
 export interface Sender {

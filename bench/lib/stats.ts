@@ -1,0 +1,51 @@
+import { performance } from 'node:perf_hooks';
+
+/** Milliseconds on a clock shared by every thread of the process (performance.now() is per thread). */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The p-th percentile (0–100) by nearest rank; NaN for no samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? NaN;
+}
+
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] ?? NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? NaN) + upper) / 2;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(samples: readonly number[]): LatencySummary {
+  return {
+    count: samples.length,
+    p50: round(percentile(samples, 50)),
+    p90: round(percentile(samples, 90)),
+    p99: round(percentile(samples, 99)),
+    max: round(samples.reduce((max, value) => Math.max(max, value), samples.length > 0 ? -Infinity : NaN)),
+    mean: round(samples.length > 0 ? samples.reduce((sum, value) => sum + value, 0) / samples.length : NaN),
+  };
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

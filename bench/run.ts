@@ -1,0 +1,265 @@
+// `npm run bench`: every figure beside a baseline measured in the same run on the same Redis and
+// database, printed as a table and written to bench/results/latest.json.
+//
+// Quick trials: BENCH_DURATION_S (measured throughput seconds per server, 15), BENCH_ROUNDS (turns the
+// hub and the baseline take within that time, 3), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (50),
+// BENCH_CONTACTS (500), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_S (10), BENCH_COLD_RUNS (5),
+// BENCH_ONLY (comma list of throughput, latency, cold), BENCH_STRICT=1 (exit 1 when a target is missed).
+// PostgreSQL is measured when BENCH_DATABASE_URL or TEST_DATABASE_URL is set; Redis is REDIS_URL, else
+// the local default port, else a private redis-server.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { measureColdStart, type ColdStartFigure } from './cold-start';
+import { measureHubEventLatency, measureRedisPubSubLatency, type LatencyRun } from './event-latency';
+import { measureIngestThroughput, type ThroughputFigure } from './ingest-throughput';
+import { benchPostgres, benchRedis, deleteRedisMatching, describePostgres, dropPostgresSchemasStartingWith, envNumber, RUN_TAG, uniqueId } from './lib/env';
+import { startBenchHub, type Engine } from './lib/hub';
+import { nowMs, round } from './lib/stats';
+import { fmt, formatTable, ratio, type Row } from './lib/table';
+
+const TARGETS = { throughputRatio: 0.5, eventP99Ms: 50, coldStartMs: 2000 } as const;
+
+const options = {
+  durationS: envNumber('BENCH_DURATION_S', 15, 1),
+  rounds: Math.round(envNumber('BENCH_ROUNDS', 3, 1)),
+  warmupS: envNumber('BENCH_WARMUP_S', 3, 0),
+  connections: envNumber('BENCH_CONNECTIONS', 50, 1),
+  contacts: envNumber('BENCH_CONTACTS', 500, 1),
+  latencyRate: envNumber('BENCH_LATENCY_RATE', 200, 1),
+  latencyS: envNumber('BENCH_LATENCY_S', 10, 1),
+  coldRuns: envNumber('BENCH_COLD_RUNS', 5, 1),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,cold').split(',').map((s) => s.trim())),
+  strict: ['1', 'true', 'yes'].includes(process.env.BENCH_STRICT ?? ''),
+};
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+interface EngineResults {
+  engine: Engine;
+  database: string;
+  throughput?: Outcome<ThroughputFigure>;
+  eventLatency?: Outcome<LatencyRun>;
+}
+
+interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  elapsedS?: number;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  redis: string;
+  options: Omit<typeof options, 'only'> & { only: string[] };
+  targets: typeof TARGETS;
+  postgres: { measured: boolean; reason?: string };
+  engines: EngineResults[];
+  redisPubSubLatency?: Outcome<LatencyRun>;
+  coldStart?: Outcome<ColdStartFigure>;
+  table: Row[];
+  targetsMissed: string[];
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function attempt<T>(what: string, work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`  ${what} failed: ${message}`);
+    return { ok: false, error: message };
+  }
+}
+
+function failedRow(figure: string, error: string): Row {
+  return { figure, switchboard: 'error', baseline: '', ratio: '', target: error.slice(0, 60), met: false };
+}
+
+function throughputRows(engine: Engine, outcome: Outcome<ThroughputFigure>): Row[] {
+  const label = (what: string) => `ingest ${what} (${engine})`;
+  if (!outcome.ok) return [failedRow(label('throughput'), outcome.error)];
+  const { hub, baseline } = outcome.value;
+  const hubFailed = hub.non2xx + hub.errors;
+  const baseFailed = baseline.non2xx + baseline.errors;
+  return [
+    {
+      figure: label('req/s'),
+      switchboard: fmt(hub.requestsPerSecond),
+      baseline: fmt(baseline.requestsPerSecond),
+      ratio: ratio(hub.requestsPerSecond, baseline.requestsPerSecond),
+      target: `≥ ${TARGETS.throughputRatio}× baseline`,
+      met: hub.requestsPerSecond / baseline.requestsPerSecond >= TARGETS.throughputRatio,
+    },
+    {
+      figure: label('server busy µs/req'),
+      switchboard: fmt(hub.busyMicrosPerRequest),
+      baseline: fmt(baseline.busyMicrosPerRequest),
+      ratio: ratio(hub.busyMicrosPerRequest, baseline.busyMicrosPerRequest, 1),
+      target: '',
+      met: null,
+    },
+    { figure: label('p50 ms'), switchboard: fmt(hub.latencyMs.p50, 1), baseline: fmt(baseline.latencyMs.p50, 1), ratio: ratio(hub.latencyMs.p50, baseline.latencyMs.p50), target: '', met: null },
+    { figure: label('p99 ms'), switchboard: fmt(hub.latencyMs.p99, 1), baseline: fmt(baseline.latencyMs.p99, 1), ratio: ratio(hub.latencyMs.p99, baseline.latencyMs.p99), target: '', met: null },
+    { figure: label('errors + non-2xx'), switchboard: fmt(hubFailed), baseline: fmt(baseFailed), ratio: '', target: '0', met: hubFailed === 0 && baseFailed === 0 },
+    {
+      figure: label('2xx but not stored'),
+      switchboard: `${fmt(hub.acknowledgedNotStored)} of ${fmt(hub.ok2xx)}`,
+      baseline: `${fmt(baseline.acknowledgedNotStored)} of ${fmt(baseline.ok2xx)}`,
+      ratio: '',
+      target: '0',
+      met: hub.acknowledgedNotStored === 0 && baseline.acknowledgedNotStored === 0,
+    },
+  ];
+}
+
+function latencyRows(engine: Engine, outcome: Outcome<LatencyRun>, pubsub: Outcome<LatencyRun> | undefined): Row[] {
+  const label = (what: string) => `event latency ${what} (${engine}, ${options.latencyRate}/s)`;
+  if (!outcome.ok) return [failedRow(label(''), outcome.error)];
+  const hub = outcome.value;
+  const base = pubsub?.ok ? pubsub.value : undefined;
+  return [
+    { figure: label('p50 ms'), switchboard: fmt(hub.latencyMs.p50, 1), baseline: base ? fmt(base.latencyMs.p50, 2) : 'n/a', ratio: base ? ratio(hub.latencyMs.p50, base.latencyMs.p50, 0) : '', target: '', met: null },
+    {
+      figure: label('p99 ms'),
+      switchboard: fmt(hub.latencyMs.p99, 1),
+      baseline: base ? fmt(base.latencyMs.p99, 2) : 'n/a',
+      ratio: base ? ratio(hub.latencyMs.p99, base.latencyMs.p99, 0) : '',
+      target: `≤ ${TARGETS.eventP99Ms} ms`,
+      met: hub.latencyMs.p99 <= TARGETS.eventP99Ms,
+    },
+    {
+      figure: label('delivered'),
+      switchboard: `${fmt(hub.received)} / ${fmt(hub.sent)}`,
+      baseline: base ? `${fmt(base.received)} / ${fmt(base.sent)}` : 'n/a',
+      ratio: '',
+      target: 'all',
+      met: hub.received === hub.sent && hub.failedRequests === 0 && (!base || base.received === base.sent),
+    },
+  ];
+}
+
+function coldStartRows(outcome: Outcome<ColdStartFigure>): Row[] {
+  const figure = `cold start to /readyz ms (median of ${options.coldRuns})`;
+  if (!outcome.ok) return [failedRow(figure, outcome.error)];
+  const cold = outcome.value;
+  return [{ figure, switchboard: fmt(cold.hubMedianMs), baseline: fmt(cold.baselineMedianMs), ratio: ratio(cold.hubMedianMs, cold.baselineMedianMs, 1), target: `≤ ${TARGETS.coldStartMs} ms`, met: cold.hubMedianMs <= TARGETS.coldStartMs }];
+}
+
+async function main(): Promise<void> {
+  const started = nowMs();
+  const redis = await benchRedis();
+  const postgres = benchPostgres();
+  const engines: { engine: Engine; postgresUrl?: string; database: string }[] = [{ engine: 'sqlite', database: 'SQLite file in a temp DATA_DIR' }];
+  if ('url' in postgres) engines.push({ engine: 'postgres', postgresUrl: postgres.url, database: `${describePostgres(postgres.url)}, own schema per run` });
+
+  const results: Results = {
+    startedAt: new Date().toISOString(),
+    machine: { node: process.version, platform: `${process.platform}/${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    redis: redis.describe,
+    options: { ...options, only: [...options.only] },
+    targets: TARGETS,
+    postgres: 'url' in postgres ? { measured: true } : { measured: false, reason: postgres.skipped },
+    engines: [],
+    table: [],
+    targetsMissed: [],
+  };
+
+  log(`Switchboard bench: node ${process.version}, ${results.machine.cpus} CPUs, ${redis.describe}`);
+  log(`throughput ${options.durationS} s × ${options.connections} connections in ${options.rounds} alternating rounds (warm-up ${options.warmupS} s, ${options.contacts} customers); event latency ${options.latencyRate}/s for ${options.latencyS} s; cold start × ${options.coldRuns}`);
+  if (!('url' in postgres)) log(`PostgreSQL not measured: ${postgres.skipped}.`);
+
+  try {
+    for (const { engine, postgresUrl, database } of engines) {
+      if (!options.only.has('throughput') && !options.only.has('latency')) break;
+      log(`\n[${engine}] ${database}`);
+      const entry: EngineResults = { engine, database };
+      results.engines.push(entry);
+      let benchHub;
+      try {
+        benchHub = await startBenchHub(engine, redis.url, postgresUrl);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  the hub did not start: ${message}`);
+        entry.throughput = { ok: false, error: `hub did not start: ${message}` };
+        continue;
+      }
+      const hub = benchHub;
+      try {
+        if (options.only.has('throughput')) {
+          log(`  ingest throughput: baseline, then hub ...`);
+          entry.throughput = await attempt('ingest throughput', () =>
+            measureIngestThroughput(hub, redis.url, { connections: options.connections, durationS: options.durationS, rounds: options.rounds, warmupS: options.warmupS, contacts: options.contacts, postgresUrl, log }),
+          );
+        }
+        if (options.only.has('latency')) {
+          const latencyOptions = { rate: options.latencyRate, durationS: options.latencyS, contacts: options.contacts, graceMs: 5000 };
+          log(`  event latency at ${options.latencyRate}/s ...`);
+          entry.eventLatency = await attempt('event latency', () => measureHubEventLatency(hub, latencyOptions));
+          if (entry.eventLatency.ok) log(`  hub:      p50 ${entry.eventLatency.value.latencyMs.p50} ms, p99 ${entry.eventLatency.value.latencyMs.p99} ms, ${entry.eventLatency.value.received}/${entry.eventLatency.value.sent} delivered`);
+          if (!results.redisPubSubLatency) {
+            results.redisPubSubLatency = await attempt('Redis pub/sub latency', () => measureRedisPubSubLatency(redis.url, `${uniqueId('pubsub')}:events`, latencyOptions));
+            if (results.redisPubSubLatency.ok) log(`  baseline: p50 ${results.redisPubSubLatency.value.latencyMs.p50} ms, p99 ${results.redisPubSubLatency.value.latencyMs.p99} ms (raw PUBLISH → SUBSCRIBE)`);
+          }
+        }
+      } finally {
+        await hub.stop().catch((error: unknown) => log(`  stopping the hub failed: ${String(error)}`));
+      }
+    }
+
+    if (options.only.has('cold')) {
+      log(`\ncold start: node dist/main.js vs a bare node http server, ${options.coldRuns} runs each ...`);
+      results.coldStart = await attempt('cold start', () => measureColdStart({ runs: options.coldRuns, redisUrl: redis.url, timeoutMs: 30_000 }));
+      if (results.coldStart.ok) log(`  hub ${results.coldStart.value.hubMs.join(', ')} ms; bare ${results.coldStart.value.baselineMs.join(', ')} ms`);
+    }
+  } finally {
+    // Each part cleans up after itself; this sweep catches what an interrupted part left behind.
+    const leftovers = await deleteRedisMatching(redis.url, `${RUN_TAG}_*`).catch(() => 0);
+    if (leftovers > 0) log(`removed ${leftovers} leftover Redis keys under ${RUN_TAG}_*`);
+    if ('url' in postgres) {
+      const schemas = await dropPostgresSchemasStartingWith(postgres.url, `${RUN_TAG}_`).catch(() => 0);
+      if (schemas > 0) log(`dropped ${schemas} leftover PostgreSQL schemas`);
+    }
+    await redis.stop();
+  }
+
+  const rows: Row[] = [];
+  for (const entry of results.engines) {
+    if (entry.throughput) rows.push(...throughputRows(entry.engine, entry.throughput));
+  }
+  if (options.only.has('throughput') && !('url' in postgres)) {
+    rows.push({ figure: 'ingest req/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
+  }
+  for (const entry of results.engines) {
+    if (entry.eventLatency) rows.push(...latencyRows(entry.engine, entry.eventLatency, results.redisPubSubLatency));
+  }
+  if (results.coldStart) rows.push(...coldStartRows(results.coldStart));
+
+  results.table = rows;
+  results.targetsMissed = rows.filter((row) => row.met === false).map((row) => row.figure);
+  results.finishedAt = new Date().toISOString();
+  results.elapsedS = round((nowMs() - started) / 1000, 1);
+
+  log(`\n${formatTable(rows)}\n`);
+  log('baseline: ingest = bare express handler, one INSERT + one BullMQ add; event latency = raw Redis PUBLISH → SUBSCRIBE; cold start = `node -e` bare http server.');
+  log('server busy µs/req = time the main thread (where both servers run; autocannon has its own thread) was busy, per request.');
+  log(results.targetsMissed.length === 0 ? 'All targets met.' : `Targets missed: ${results.targetsMissed.join('; ')}.`);
+
+  const dir = join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`Results written to ${file} (${results.elapsedS} s).`);
+
+  const crashed = results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false) || results.coldStart?.ok === false || results.redisPubSubLatency?.ok === false;
+  process.exitCode = crashed || (options.strict && results.targetsMissed.length > 0) ? 1 : 0;
+}
+
+main().then(
+  // Open handles (BullMQ, pools) are all closed, but do not let a stray timer keep the bench alive.
+  () => setTimeout(() => process.exit(), 200).unref(),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

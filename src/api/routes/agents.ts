@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { actorOfApiKey } from '../../core/actor';
+import { createAgent, getAgent, listAgents, updateAgent } from '../../core/agents/agents';
+import { createTeam, getTeam, listTeams, updateTeam } from '../../core/agents/teams';
+import type { Database } from '../../core/database';
+import { route, type RouteSpec } from '../http/route';
+import { idParams } from './params';
+import { agentView, teamView } from './views';
+
+const agentFields = {
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320).transform((e) => e.toLowerCase()),
+  slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id like U012AB3CD').nullable().optional(),
+  status: z.enum(['online', 'away', 'offline']).optional(),
+  capacity: z.int().min(0).max(1000).optional().describe('How many open conversations the agent takes at once'),
+};
+const teamFields = { name: z.string().trim().min(1).max(200) };
+
+export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/agents',
+      operationId: 'listAgents',
+      summary: 'List agents',
+      tag: 'Agents',
+      scope: 'read',
+      responses: { 200: { description: 'Agents', schema: z.object({ items: z.array(agentView) }) } },
+      async handler() {
+        return { status: 200, body: { items: await listAgents(db) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/agents/:id',
+      operationId: 'getAgent',
+      summary: 'Get an agent',
+      tag: 'Agents',
+      scope: 'read',
+      params: idParams,
+      errors: [404],
+      responses: { 200: { description: 'The agent', schema: agentView } },
+      async handler({ params }) {
+        return { status: 200, body: await getAgent(db, params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/agents',
+      operationId: 'createAgent',
+      summary: 'Add an agent',
+      tag: 'Agents',
+      scope: 'admin',
+      body: z.strictObject(agentFields),
+      example: { name: 'Grace Hopper', email: 'grace@example.com', slackUserId: 'U012AB3CD', status: 'online', capacity: 8 },
+      errors: [409],
+      responses: { 201: { description: 'The new agent', schema: agentView } },
+      async handler({ body, apiKey }) {
+        return { status: 201, body: await createAgent(db, body, actorOfApiKey(apiKey)) };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/agents/:id',
+      operationId: 'updateAgent',
+      summary: "Change an agent's details, status or capacity",
+      tag: 'Agents',
+      scope: 'write',
+      params: idParams,
+      body: z.strictObject(agentFields).partial().refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' }),
+      example: { status: 'away' },
+      errors: [404, 409],
+      responses: { 200: { description: 'The agent after the change', schema: agentView } },
+      async handler({ params, body, apiKey }) {
+        return { status: 200, body: await updateAgent(db, params.id, body, actorOfApiKey(apiKey)) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/teams',
+      operationId: 'listTeams',
+      summary: 'List teams',
+      tag: 'Teams',
+      scope: 'read',
+      responses: { 200: { description: 'Teams', schema: z.object({ items: z.array(teamView) }) } },
+      async handler() {
+        return { status: 200, body: { items: await listTeams(db) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/teams/:id',
+      operationId: 'getTeam',
+      summary: 'Get a team',
+      tag: 'Teams',
+      scope: 'read',
+      params: idParams,
+      errors: [404],
+      responses: { 200: { description: 'The team', schema: teamView } },
+      async handler({ params }) {
+        return { status: 200, body: await getTeam(db, params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/teams',
+      operationId: 'createTeam',
+      summary: 'Add a team',
+      tag: 'Teams',
+      scope: 'admin',
+      body: z.strictObject(teamFields),
+      example: { name: 'Billing' },
+      errors: [409],
+      responses: { 201: { description: 'The new team', schema: teamView } },
+      async handler({ body, apiKey }) {
+        return { status: 201, body: await createTeam(db, body, actorOfApiKey(apiKey)) };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/teams/:id',
+      operationId: 'updateTeam',
+      summary: 'Rename a team',
+      tag: 'Teams',
+      scope: 'admin',
+      params: idParams,
+      body: z.strictObject(teamFields),
+      example: { name: 'Billing & Payments' },
+      errors: [404, 409],
+      responses: { 200: { description: 'The team after the change', schema: teamView } },
+      async handler({ params, body, apiKey }) {
+        return { status: 200, body: await updateTeam(db, params.id, body, actorOfApiKey(apiKey)) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { listAudit } from '../../core/audit';
+import type { Database } from '../../core/database';
+import { route, type RouteSpec } from '../http/route';
+import { cursor, limit } from './params';
+import { auditView, pageView } from './views';
+
+export function auditRoutes({ db }: { db: Database }): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/audit',
+      operationId: 'listAudit',
+      summary: 'Who changed what and when, newest first',
+      tag: 'Audit',
+      scope: 'admin',
+      query: z.strictObject({
+        entityType: z.enum(['conversation', 'contact', 'agent', 'team', 'api_key']).optional(),
+        entityId: z.string().max(64).optional(),
+        actorId: z.string().max(64).optional(),
+        limit,
+        cursor,
+      }),
+      responses: { 200: { description: 'A page of audit entries', schema: pageView(auditView) } },
+      async handler({ query }) {
+        return { status: 200, body: await listAudit(db, query) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { CONVERSATION_STATUSES, DELIVERY_STATUSES, PRIORITIES } from '../../core/model/types';
+
+/** Response shapes, for the OpenAPI document; the handlers build them from core's views. */
+const timestamp = z.iso.datetime();
+const nullableTimestamp = timestamp.nullable();
+
+export const attachmentView = z.object({ url: z.string(), contentType: z.string().optional(), name: z.string().optional(), size: z.number().optional() });
+
+export const messageView = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  channel: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  senderKind: z.enum(['contact', 'agent', 'bot', 'system']),
+  senderId: z.string().nullable(),
+  body: z.string(),
+  attachments: z.array(attachmentView),
+  externalId: z.string().nullable(),
+  deliveryStatus: z.enum(DELIVERY_STATUSES),
+  failureReason: z.string().nullable().describe('Why delivery failed, e.g. "http_400: webhook answered HTTP 400"'),
+  statusChangedAt: nullableTimestamp,
+  private: z.boolean(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: timestamp,
+});
+
+export const contactView = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const agentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  slackUserId: z.string().nullable(),
+  status: z.enum(['online', 'away', 'offline']),
+  capacity: z.number(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const teamView = z.object({ id: z.string(), name: z.string(), createdAt: timestamp, updatedAt: timestamp });
+
+export const conversationView = z.object({
+  id: z.string(),
+  contactId: z.string(),
+  channel: z.string(),
+  identityId: z.string(),
+  status: z.enum(CONVERSATION_STATUSES),
+  assigneeId: z.string().nullable(),
+  teamId: z.string().nullable(),
+  priority: z.enum(PRIORITIES),
+  tags: z.array(z.string()),
+  snoozedUntil: nullableTimestamp,
+  firstResponseAt: nullableTimestamp,
+  resolvedAt: nullableTimestamp,
+  agentLastSeenAt: nullableTimestamp,
+  lastMessageAt: timestamp,
+  lastMessagePreview: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  contact: contactView.pick({ id: true, name: true, email: true, phone: true }),
+  assignee: agentView.pick({ id: true, name: true, email: true }).nullable(),
+  unreadCount: z.number().describe('Customer messages since an agent last read the conversation'),
+  firstResponseSeconds: z.number().nullable(),
+  resolutionSeconds: z.number().nullable(),
+});
+
+export const auditView = z.object({
+  id: z.string(),
+  actorType: z.enum(['api_key', 'agent', 'system', 'cli']),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: timestamp,
+});
+
+export function pageView<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page') });
+}

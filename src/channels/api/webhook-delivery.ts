@@ -1,0 +1,88 @@
+import { Webhook } from 'standardwebhooks';
+import { PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
+import type { ChannelAdapter, OutboundDelivery, SendContext, SendReceipt } from '../../core/ports/channel-adapter';
+
+export interface WebhookTarget {
+  url: string;
+  /** Standard Webhooks secret: `whsec_` and base64. */
+  secret: string;
+}
+
+/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  // delay-seconds is digits only; anything else must be an HTTP date, which names a day and month.
+  // (Date.parse alone reads "-1" or "1 2" as dates in the past, i.e. "retry now".)
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  if (!/[A-Za-z]{3}/.test(value)) return undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The JSON an integration receives for an agent reply. */
+export function replyPayload(delivery: OutboundDelivery): { type: 'message.created'; timestamp: string; data: Record<string, unknown> } {
+  const { message, conversation, identity } = delivery;
+  return {
+    type: 'message.created',
+    timestamp: message.createdAt,
+    data: {
+      messageId: message.id,
+      conversationId: conversation.id,
+      contactId: conversation.contactId,
+      /** The address the customer wrote from, as sent to /inbound (`id:…`, `email:…` or `phone:…`). */
+      recipient: identity.address,
+      body: message.body,
+      attachments: message.attachments,
+      senderKind: message.senderKind,
+      agentId: message.senderId,
+    },
+  };
+}
+
+/**
+ * Delivers agent replies on the API channel: POSTs them to the integration's URL, signed per the
+ * Standard Webhooks spec with the message id as `webhook-id`, the same on every attempt so the
+ * receiver can drop a repeat. Network errors, timeouts, 429 and 5xx are retried; other 4xx are final.
+ * With no URL configured, a reply is on the event stream and that is its delivery.
+ */
+export class ApiChannelDelivery implements ChannelAdapter {
+  readonly channel = 'api';
+  private readonly webhook?: Webhook;
+
+  constructor(private readonly target: WebhookTarget | undefined) {
+    this.webhook = target ? new Webhook(target.secret) : undefined;
+  }
+
+  async send(delivery: OutboundDelivery, context: SendContext): Promise<SendReceipt> {
+    if (!this.target || !this.webhook) return { status: 'sent' };
+    const body = JSON.stringify(replyPayload(delivery));
+    const now = new Date();
+    const id = context.idempotencyKey;
+    let response: Response;
+    try {
+      response = await fetch(this.target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': this.webhook.sign(id, now, body),
+        },
+        body,
+        signal: context.signal,
+        // A redirect is a misconfigured URL, not a passing fault: it is reported, not followed or retried.
+        redirect: 'manual',
+      });
+    } catch (error) {
+      const cause = error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
+      throw new RetryableDeliveryError(`webhook request failed: ${cause}`);
+    }
+    const detail = (await response.text().catch(() => '')).slice(0, 200);
+    if (response.ok) return { status: 'sent' };
+    const message = `webhook answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+    if (response.status === 429) throw new RateLimitedError(message, retryAfterMs(response.headers.get('retry-after')) ?? 1000);
+    if (response.status >= 500) throw new RetryableDeliveryError(message, retryAfterMs(response.headers.get('retry-after')));
+    throw new PermanentDeliveryError(message, `http_${response.status}`);
+  }
+}

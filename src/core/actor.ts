@@ -1,0 +1,15 @@
+import type { ApiKey } from './model/types';
+
+/** Who makes a change: recorded in the audit log and, for agents, on what they write. */
+export interface Actor {
+  type: 'api_key' | 'agent' | 'system' | 'cli';
+  id: string | null;
+  /** The agent acting, when there is one (an API key that acts as an agent, a Slack user). */
+  agentId: string | null;
+}
+
+export const SYSTEM: Actor = { type: 'system', id: null, agentId: null };
+
+export function actorOfApiKey(apiKey: ApiKey): Actor {
+  return apiKey.agentId ? { type: 'agent', id: apiKey.agentId, agentId: apiKey.agentId } : { type: 'api_key', id: apiKey.id, agentId: null };
+}

@@ -1,0 +1,48 @@
+import type { Actor } from '../actor';
+import { recordAudit } from '../audit';
+import type { Database } from '../database';
+import { NotFoundError } from '../errors';
+import { newId } from '../ids';
+import { insertRows, repo, updateRow } from '../model/schemas';
+import type { Team } from '../model/types';
+import { toJson, type Json } from '../serialize';
+import { uniquely } from '../unique';
+
+export interface TeamInput {
+  name: string;
+}
+
+export async function listTeams(db: Database): Promise<Json<Team>[]> {
+  return (await repo(db.manager, 'Team').find({ order: { name: 'ASC' } })).map(toJson);
+}
+
+export async function getTeam(db: Database, id: string): Promise<Json<Team>> {
+  const team = await repo(db.manager, 'Team').findOneBy({ id });
+  if (!team) throw new NotFoundError(`Team ${id}`);
+  return toJson(team);
+}
+
+export async function createTeam(db: Database, input: TeamInput, actor: Actor): Promise<Json<Team>> {
+  const now = new Date();
+  const team: Team = { id: newId(), name: input.name, createdAt: now, updatedAt: now };
+  await uniquely('team', () =>
+    db.transaction(async (manager) => {
+      await insertRows(manager, 'Team', team);
+      await recordAudit(manager, { actorType: actor.type, actorId: actor.id, action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name } });
+    }),
+  );
+  return toJson(team);
+}
+
+export async function updateTeam(db: Database, id: string, patch: Partial<TeamInput>, actor: Actor): Promise<Json<Team>> {
+  return uniquely('team', () =>
+    db.transaction(async (manager) => {
+      const team = await repo(manager, 'Team').findOneBy({ id });
+      if (!team) throw new NotFoundError(`Team ${id}`);
+      const updated: Team = { ...team, ...patch, updatedAt: new Date() };
+      await updateRow(manager, 'Team', id, { ...patch, updatedAt: updated.updatedAt });
+      await recordAudit(manager, { actorType: actor.type, actorId: actor.id, action: 'team.updated', entityType: 'team', entityId: id, before: { name: team.name }, after: { ...patch } });
+      return toJson(updated);
+    }),
+  );
+}
