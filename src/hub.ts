@@ -175,6 +175,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       await live?.stop();
       await stopServer();
       await workers?.close(config.shutdownTimeoutMs);
+      await outbox.flush();
       await publisher.close().catch(() => undefined);
       await Promise.all([producerRedis.quit(), consumerRedis.quit()].map((quit) => quit.catch(() => undefined)));
       await dataSource.destroy();

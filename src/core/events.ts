@@ -28,6 +28,8 @@ export type EventHandler = (event: StreamedEvent) => void;
  */
 export interface EventBus {
   publish(event: DomainEvent): Promise<'published' | 'duplicate'>;
+  /** Publishes events in order; returns how many were new. */
+  publishAll(events: readonly DomainEvent[]): Promise<number>;
   subscribe(handler: EventHandler): Promise<() => Promise<void>>;
   /** Events after a stream id, oldest first; `expired` when some of them are no longer kept. */
   readSince(streamId: string): Promise<StreamedEvent[] | 'expired'>;

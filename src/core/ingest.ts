@@ -5,9 +5,9 @@ import { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
 import { messagePreview } from './messages/preview';
-import { insertRows, repo } from './model/schemas';
 import type { Attachment, ChannelName, Message } from './model/types';
-import { eventOutboxRow, type Outbox } from './outbox';
+import { eventsOutboxRow, type Outbox } from './outbox';
+import { Sql } from './sql';
 
 /** A customer's message as a channel hands it to core, after verifying and normalizing it. */
 export interface InboundMessage {
@@ -39,6 +39,18 @@ export interface IngestOptions {
 
 const MAX_ATTEMPTS = 4;
 
+async function insertMessage(sql: Sql, m: Message): Promise<void> {
+  await sql.run(
+    `INSERT INTO messages (id, "conversationId", channel, direction, "senderKind", "senderId", body, attachments, "externalId",
+       "deliveryStatus", "failureReason", "statusChangedAt", private, metadata, "createdAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      m.id, m.conversationId, m.channel, m.direction, m.senderKind, m.senderId, m.body, sql.json(m.attachments), m.externalId,
+      m.deliveryStatus, m.failureReason, sql.date(m.statusChangedAt), sql.bool(m.private), sql.json(m.metadata), sql.date(m.createdAt),
+    ],
+  );
+}
+
 /**
  * The one way a customer message enters the hub: one transaction stores contact, identity, conversation,
  * message and the outbox rows of what follows; after commit the outbox hands the work to the queues.
@@ -61,22 +73,23 @@ export class Ingestor {
   private async attempt(input: InboundMessage): Promise<IngestResult> {
     const { db, outbox, reopenWindowMs } = this.options;
     const outcome = await db.transaction(async (manager) => {
-      const stored = await repo(manager, 'Message').findOne({
-        where: { channel: input.channel, externalId: input.externalId },
-        select: { id: true, conversationId: true },
-      });
-      if (stored) {
-        const conversation = await repo(manager, 'Conversation').findOneOrFail({ where: { id: stored.conversationId }, select: { id: true, contactId: true } });
-        return { duplicate: true, contactId: conversation.contactId, conversationId: conversation.id, messageId: stored.id, outboxRows: [] };
-      }
+      const sql = new Sql(manager, db.engine);
+      const [stored] = await sql.rows<{ messageId: string; conversationId: string; contactId: string }>(
+        `SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
+           FROM messages m JOIN conversations c ON c.id = m."conversationId"
+          WHERE m.channel = ? AND m."externalId" = ?`,
+        [input.channel, input.externalId],
+      );
+      if (stored) return { duplicate: true, ...stored, outboxRows: [] };
 
       const now = new Date();
-      const { identity } = await resolveSender(manager, db.engine, input.channel, input.sender, now);
-      const { conversation, change } = await findOrOpenConversation(manager, identity, now, reopenWindowMs);
+      const identity = await resolveSender(manager, db.engine, input.channel, input.sender, now);
+      const change = await findOrOpenConversation(manager, db.engine, identity, now, reopenWindowMs);
+      const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message: Message = {
         id: newId(),
-        conversationId: conversation.id,
+        conversationId,
         channel: input.channel,
         direction: 'inbound',
         senderKind: 'contact',
@@ -91,27 +104,29 @@ export class Ingestor {
         metadata: input.metadata ?? {},
         createdAt: now,
       };
-      await insertRows(manager, 'Message', message);
-      const activity = { lastMessageAt: now, lastMessagePreview: messagePreview(message.body, message.attachments), updatedAt: now };
-      await repo(manager, 'Conversation').update({ id: conversation.id }, activity);
-      const current = { ...conversation, ...activity };
+      await insertMessage(sql, message);
+      const preview = messagePreview(message.body, message.attachments);
+      await sql.run(`UPDATE conversations SET "lastMessageAt" = ?, "lastMessagePreview" = ?, "updatedAt" = ? WHERE id = ?`, [sql.date(now), preview, sql.date(now), conversationId]);
 
       const happened: DomainEvent[] = [];
-      if (change.kind === 'created') happened.push(events.conversationCreated(current, now));
-      if (change.kind === 'reopened') happened.push(events.conversationUpdated(current, change.changes, now));
+      if (change.kind !== 'none') {
+        const current = { ...change.conversation, lastMessageAt: now, lastMessagePreview: preview, updatedAt: now };
+        happened.push(change.kind === 'created' ? events.conversationCreated(current, now) : events.conversationUpdated(current, change.changes, now));
+      }
       happened.push(events.messageCreated(message, now));
-      const rows = happened.map(eventOutboxRow);
+      const rows = [eventsOutboxRow(happened, now)];
       await outbox.write(manager, rows);
-      return { duplicate: false, contactId: identity.contactId, conversationId: current.id, messageId: message.id, outboxRows: rows };
+      return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id, outboxRows: rows };
     });
 
     const { outboxRows, ...result } = outcome;
-    const log = this.options.logger.child({ conversationId: result.conversationId });
+    const { logger } = this.options;
+    const fields = { conversationId: result.conversationId, channel: input.channel, messageId: result.messageId };
     if (result.duplicate) {
-      log.debug({ channel: input.channel, messageId: result.messageId }, 'duplicate inbound message ignored');
+      logger.debug(fields, 'duplicate inbound message ignored');
       return result;
     }
-    log.info({ channel: input.channel, messageId: result.messageId }, 'inbound message stored');
+    logger.info(fields, 'inbound message stored');
     this.options.onStored?.(input.channel);
     void outbox.dispatch(outboxRows);
     return result;

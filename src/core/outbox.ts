@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Database } from './database';
 import type { DomainEvent } from './events';
 import { newId } from './ids';
-import { insertRows, repo } from './model/schemas';
+import { repo } from './model/schemas';
+import { Sql } from './sql';
 import type { OutboxEvent } from './model/types';
 
 /** Fans domain events out to the event bus. */
@@ -24,16 +25,14 @@ export interface WakeJob {
   snoozedUntil: string;
 }
 
-export function eventOutboxRow(event: DomainEvent): OutboxEvent {
-  return {
-    id: event.id,
-    queue: EVENTS_QUEUE,
-    name: event.type,
-    payload: event,
-    conversationId: event.conversationId,
-    runAt: null,
-    createdAt: new Date(event.occurredAt),
-  };
+/** The events of one transaction, published in order by one job. */
+export interface EventsJob {
+  events: DomainEvent[];
+}
+
+export function eventsOutboxRow(happened: DomainEvent[], now: Date): OutboxEvent {
+  const payload: EventsJob = { events: happened };
+  return { id: newId(), queue: EVENTS_QUEUE, name: 'publish', payload, conversationId: happened[0]?.conversationId ?? null, runAt: null, createdAt: now };
 }
 
 export function deliveryOutboxRow(job: DeliveryJob, now: Date): OutboxEvent {
@@ -57,12 +56,21 @@ export interface OutboxStats {
   oldestAgeSeconds: number;
 }
 
+/** Published rows are deleted together, in one transaction per batch rather than one per request. */
+const DELETE_BATCH_DELAY_MS = 25;
+const DELETE_BATCH_SIZE = 500;
+
 /**
  * The transactional outbox: rows are written in the same transaction as the change they follow from,
  * published to the queues right after commit, and deleted once the queue has them. Whatever could not be
- * published (Redis down, process killed) stays in the table until `relay` publishes it.
+ * published (Redis down, process killed) stays in the table until `relay` publishes it; a row published
+ * but not yet deleted is published again harmlessly, since its job id is its row id.
  */
 export class Outbox {
+  private published: string[] = [];
+  private deleteTimer: NodeJS.Timeout | undefined;
+  private deleting: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly db: Database,
     private readonly publisher: JobPublisher,
@@ -70,7 +78,12 @@ export class Outbox {
   ) {}
 
   async write(manager: EntityManager, rows: readonly OutboxEvent[]): Promise<void> {
-    if (rows.length > 0) await insertRows(manager, 'OutboxEvent', [...rows]);
+    if (rows.length === 0) return;
+    const sql = new Sql(manager, this.db.engine);
+    await sql.run(
+      `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
+    );
   }
 
   /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
@@ -83,6 +96,7 @@ export class Outbox {
 
   /** Publishes rows older than `minAgeMs` that are still in the table. Returns how many it published. */
   async relay(batchSize: number, minAgeMs: number): Promise<number> {
+    await this.flush();
     const rows = await repo(this.db.manager, 'OutboxEvent').find({
       where: { createdAt: LessThanOrEqual(new Date(Date.now() - minAgeMs)) },
       order: { createdAt: 'ASC' },
@@ -99,9 +113,27 @@ export class Outbox {
     return { waiting, oldestAgeSeconds: oldestAt ? Math.max(0, (Date.now() - oldestAt.getTime()) / 1000) : 0 };
   }
 
+  /** Deletes the rows published so far; called on shutdown so that a clean stop leaves none behind. */
+  async flush(): Promise<void> {
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    const ids = this.published;
+    this.published = [];
+    if (ids.length > 0) {
+      this.deleting = this.deleting
+        .then(() => this.db.transaction((manager) => repo(manager, 'OutboxEvent').delete({ id: In(ids) })))
+        .then(
+          () => undefined,
+          (error: unknown) => this.logger.warn({ err: error, rows: ids.length }, 'deleting published outbox rows failed; the relay will publish them again'),
+        );
+    }
+    await this.deleting;
+  }
+
   private async publishAndDelete(rows: readonly OutboxEvent[]): Promise<void> {
     await this.publisher.publish(rows);
-    const ids = rows.map((row) => row.id);
-    await this.db.transaction((manager) => repo(manager, 'OutboxEvent').delete({ id: In(ids) }));
+    this.published.push(...rows.map((row) => row.id));
+    if (this.published.length >= DELETE_BATCH_SIZE) void this.flush();
+    else this.deleteTimer ??= setTimeout(() => void this.flush(), DELETE_BATCH_DELAY_MS);
   }
 }

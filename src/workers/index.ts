@@ -7,7 +7,7 @@ import { DELIVERY_QUEUE, EVENTS_QUEUE, TIMERS_QUEUE, type Outbox } from '../core
 import { runJob } from './errors';
 import { OutboxRelay } from './outbox-relay';
 import { deliverMessageProcessor } from './processors/deliver-message';
-import { publishEventProcessor } from './processors/publish-event';
+import { publishEventsProcessor } from './processors/publish-events';
 import { wakeConversationProcessor } from './processors/wake-conversation';
 
 export interface WorkerOptions {
@@ -42,7 +42,7 @@ const MAX_STALLED_COUNT = 3;
 /** The processors of each queue. Adding a queue means adding a line here. */
 function processors(options: WorkerOptions): Record<string, Processor> {
   return {
-    [EVENTS_QUEUE]: publishEventProcessor(options.bus),
+    [EVENTS_QUEUE]: publishEventsProcessor(options.bus),
     [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
   };

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { newId } from '../ids';
 import { insertRows, repo, type DatabaseEngine } from '../model/schemas';
 import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
+import { Sql } from '../sql';
 
 /** Who sent a message, already normalized by the channel (email lower-cased, phone in E.164). */
 export interface Sender {
@@ -12,49 +13,55 @@ export interface Sender {
   phone?: string;
 }
 
-export interface ResolvedSender {
-  contact: Contact;
-  identity: ChannelIdentity;
+type Details = Partial<Pick<Contact, 'name' | 'email' | 'phone'>>;
+
+function detailsOf(sender: Sender): Details {
+  const details: Details = {};
+  if (sender.name) details.name = sender.name;
+  if (sender.email) details.email = sender.email;
+  if (sender.phone) details.phone = sender.phone;
+  return details;
 }
 
 /**
- * Finds the contact behind a channel address, or creates it. A new address is attached to an existing
- * contact with the same email or phone, so one person written to from several channels stays one contact.
- * The identity row is locked on PostgreSQL so that concurrent messages from one sender take turns.
+ * Fills in the contact's name, email and phone where they are still empty, never overwriting what is
+ * known. One statement that changes nothing once the contact is complete.
  */
-export async function resolveSender(manager: EntityManager, engine: DatabaseEngine, channel: ChannelName, sender: Sender, now: Date): Promise<ResolvedSender> {
-  const identities = repo(manager, 'ChannelIdentity');
-  const contacts = repo(manager, 'Contact');
-  const query = identities.createQueryBuilder('identity').where('identity.channel = :channel AND identity.address = :address', { channel, address: sender.address });
-  if (engine === 'postgres') query.setLock('pessimistic_write');
-  const identity = await query.getOne();
-
-  if (identity) {
-    const contact = await contacts.findOneByOrFail({ id: identity.contactId });
-    const filled = fillMissing(contact, sender);
-    if (filled) {
-      Object.assign(contact, filled, { updatedAt: now });
-      await contacts.update({ id: contact.id }, { ...filled, updatedAt: now });
-    }
-    return { contact, identity };
-  }
-
-  const contact = (await findContactByEmailOrPhone(manager, sender)) ?? (await createContact(manager, sender, now));
-  const filled = fillMissing(contact, sender);
-  if (filled) await contacts.update({ id: contact.id }, { ...filled, updatedAt: now });
-  const created: ChannelIdentity = { id: newId(), contactId: contact.id, channel, address: sender.address, createdAt: now };
-  // A concurrent first message from the same address makes this insert fail; ingest retries and then
-  // finds the identity the other transaction created.
-  await identities.insert(created);
-  return { contact: { ...contact, ...filled }, identity: created };
+async function fillMissing(sql: Sql, contactId: string, details: Details, now: Date): Promise<void> {
+  const fields = Object.keys(details) as (keyof Details)[];
+  if (fields.length === 0) return;
+  await sql.run(
+    `UPDATE contacts SET ${fields.map((f) => `"${f}" = COALESCE("${f}", ?)`).join(', ')}, "updatedAt" = ? WHERE id = ? AND (${fields.map((f) => `"${f}" IS NULL`).join(' OR ')})`,
+    [...fields.map((f) => details[f]), sql.date(now), contactId],
+  );
 }
 
-function fillMissing(contact: Contact, sender: Sender): Partial<Pick<Contact, 'name' | 'email' | 'phone'>> | undefined {
-  const filled: Partial<Pick<Contact, 'name' | 'email' | 'phone'>> = {};
-  if (!contact.name && sender.name) filled.name = sender.name;
-  if (!contact.email && sender.email) filled.email = sender.email;
-  if (!contact.phone && sender.phone) filled.phone = sender.phone;
-  return Object.keys(filled).length > 0 ? filled : undefined;
+/**
+ * Finds the channel identity behind an address, or creates it with its contact. A new address is attached
+ * to an existing contact with the same email or phone, so one person writing from several channels stays
+ * one contact. The identity row is locked on PostgreSQL so that concurrent messages from one sender take
+ * turns.
+ */
+export async function resolveSender(manager: EntityManager, engine: DatabaseEngine, channel: ChannelName, sender: Sender, now: Date): Promise<ChannelIdentity> {
+  const sql = new Sql(manager, engine);
+  const details = detailsOf(sender);
+  const [found] = await sql.rows<{ id: string; contactId: string; createdAt: Date | string }>(
+    `SELECT id, "contactId", "createdAt" FROM channel_identities WHERE channel = ? AND address = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+    [channel, sender.address],
+  );
+  if (found) {
+    await fillMissing(sql, found.contactId, details, now);
+    return { id: found.id, contactId: found.contactId, channel, address: sender.address, createdAt: sql.readDate(found.createdAt) ?? now };
+  }
+
+  const existing = await findContactByEmailOrPhone(manager, sender);
+  const contactId = existing?.id ?? (await createContact(manager, details, now));
+  if (existing) await fillMissing(sql, existing.id, details, now);
+  const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, createdAt: now };
+  // A concurrent first message from the same address makes this insert fail; ingest retries and then
+  // finds the identity the other transaction created.
+  await insertRows(manager, 'ChannelIdentity', created);
+  return created;
 }
 
 async function findContactByEmailOrPhone(manager: EntityManager, sender: Sender): Promise<Contact | null> {
@@ -67,16 +74,8 @@ async function findContactByEmailOrPhone(manager: EntityManager, sender: Sender)
   return null;
 }
 
-async function createContact(manager: EntityManager, sender: Sender, now: Date): Promise<Contact> {
-  const contact: Contact = {
-    id: newId(),
-    name: sender.name ?? null,
-    email: sender.email ?? null,
-    phone: sender.phone ?? null,
-    attributes: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+async function createContact(manager: EntityManager, details: Details, now: Date): Promise<string> {
+  const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
   await insertRows(manager, 'Contact', contact);
-  return contact;
+  return contact.id;
 }

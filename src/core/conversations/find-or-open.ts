@@ -1,9 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '../ids';
-import { repo } from '../model/schemas';
-import type { ChannelIdentity, Conversation } from '../model/types';
+import { insertRows, repo, type DatabaseEngine } from '../model/schemas';
+import type { ChannelIdentity, Conversation, ConversationStatus } from '../model/types';
+import { Sql } from '../sql';
 
-export type ConversationChange = { kind: 'created' } | { kind: 'reopened'; changes: string[] } | { kind: 'none' };
+/** What a customer message did to its conversation; created and reopened ones come with the whole row. */
+export type ConversationChange =
+  | { kind: 'none'; conversationId: string }
+  | { kind: 'created'; conversation: Conversation }
+  | { kind: 'reopened'; conversation: Conversation; changes: string[] };
 
 /**
  * The conversation a new customer message belongs to: the identity's latest conversation while it is
@@ -12,24 +17,28 @@ export type ConversationChange = { kind: 'created' } | { kind: 'reopened'; chang
  */
 export async function findOrOpenConversation(
   manager: EntityManager,
+  engine: DatabaseEngine,
   identity: ChannelIdentity,
   now: Date,
   reopenWindowMs: number,
-): Promise<{ conversation: Conversation; change: ConversationChange }> {
+): Promise<ConversationChange> {
+  const sql = new Sql(manager, engine);
+  const [latest] = await sql.rows<{ id: string; status: ConversationStatus; resolvedAt: Date | string | null }>(
+    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+    [identity.id],
+  );
   const conversations = repo(manager, 'Conversation');
-  const latest = await conversations.findOne({ where: { identityId: identity.id }, order: { createdAt: 'DESC' } });
 
   if (latest && latest.status !== 'resolved') {
-    if (latest.status !== 'snoozed') return { conversation: latest, change: { kind: 'none' } };
-    const woken: Conversation = { ...latest, status: 'open', snoozedUntil: null, updatedAt: now };
+    if (latest.status !== 'snoozed') return { kind: 'none', conversationId: latest.id };
     await conversations.update({ id: latest.id }, { status: 'open', snoozedUntil: null, updatedAt: now });
-    return { conversation: woken, change: { kind: 'reopened', changes: ['status'] } };
+    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: latest.id }), changes: ['status', 'snoozedUntil'] };
   }
 
-  if (latest?.resolvedAt && now.getTime() - latest.resolvedAt.getTime() <= reopenWindowMs) {
-    const reopened: Conversation = { ...latest, status: 'open', resolvedAt: null, updatedAt: now };
+  const resolvedAt = latest ? sql.readDate(latest.resolvedAt) : null;
+  if (latest && resolvedAt && now.getTime() - resolvedAt.getTime() <= reopenWindowMs) {
     await conversations.update({ id: latest.id }, { status: 'open', resolvedAt: null, updatedAt: now });
-    return { conversation: reopened, change: { kind: 'reopened', changes: ['status'] } };
+    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: latest.id }), changes: ['status'] };
   }
 
   const conversation: Conversation = {
@@ -51,6 +60,6 @@ export async function findOrOpenConversation(
     createdAt: now,
     updatedAt: now,
   };
-  await conversations.insert(conversation);
-  return { conversation, change: { kind: 'created' } };
+  await insertRows(manager, 'Conversation', conversation);
+  return { kind: 'created', conversation };
 }

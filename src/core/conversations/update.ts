@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { events } from '../events';
 import { repo } from '../model/schemas';
 import type { Conversation, ConversationStatus, Priority } from '../model/types';
-import { eventOutboxRow, wakeOutboxRow, type Outbox } from '../outbox';
+import { eventsOutboxRow, wakeOutboxRow, type Outbox } from '../outbox';
 import { assertTransition } from './transitions';
 
 export interface ConversationPatch {
@@ -94,7 +94,7 @@ export async function updateConversation(deps: { db: Database; outbox: Outbox },
       before: Object.fromEntries(changed.map((field) => [field, current[field]])),
       after: Object.fromEntries(changed.map((field) => [field, next[field]])),
     });
-    const written = [eventOutboxRow(events.conversationUpdated(updated, changed, now))];
+    const written = [eventsOutboxRow([events.conversationUpdated(updated, changed, now)], now)];
     if (next.status === 'snoozed' && next.snoozedUntil && changed.includes('snoozedUntil')) {
       written.push(wakeOutboxRow({ conversationId: id, snoozedUntil: next.snoozedUntil.toISOString() }, now));
     }
@@ -123,7 +123,7 @@ export async function wakeConversation(deps: { db: Database; outbox: Outbox }, i
       before: { status: 'snoozed', snoozedUntil },
       after: { status: 'open' },
     });
-    const written = [eventOutboxRow(events.conversationUpdated(woken, ['status', 'snoozedUntil'], now))];
+    const written = [eventsOutboxRow([events.conversationUpdated(woken, ['status', 'snoozedUntil'], now)], now)];
     await outbox.write(manager, written);
     return written;
   });

@@ -4,7 +4,7 @@ import { PermanentDeliveryError } from '../errors';
 import { events } from '../events';
 import { repo } from '../model/schemas';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
-import { eventOutboxRow, type Outbox } from '../outbox';
+import { eventsOutboxRow, type Outbox } from '../outbox';
 import type { ChannelAdapter } from '../ports/channel-adapter';
 import { toJson } from '../serialize';
 import { canMoveDeliveryStatus } from './delivery-status';
@@ -68,7 +68,7 @@ export class DeliveryService {
         { id: messageId },
         { deliveryStatus: updated.deliveryStatus, statusChangedAt: now, externalId: updated.externalId, failureReason: updated.failureReason },
       );
-      const rows = [eventOutboxRow(events.messageUpdated(updated, now))];
+      const rows = [eventsOutboxRow([events.messageUpdated(updated, now)], now)];
       await outbox.write(manager, rows);
       return { updated, rows };
     });

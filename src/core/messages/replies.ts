@@ -5,7 +5,7 @@ import { newId } from '../ids';
 import { rememberIdempotent, replayIdempotent, type IdempotentRequest, type StoredResponse } from '../idempotency';
 import { insertRows, repo } from '../model/schemas';
 import type { Attachment, Message } from '../model/types';
-import { deliveryOutboxRow, eventOutboxRow, type Outbox } from '../outbox';
+import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
 import { toJson } from '../serialize';
 import { lockConversation } from '../conversations/update';
 import { messagePreview } from './preview';
@@ -82,8 +82,9 @@ async function attemptReply(
     const changes = { lastMessageAt: now, lastMessagePreview: messagePreview(input.body, input.attachments), updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) };
     await repo(manager, 'Conversation').update({ id: conversationId }, changes);
 
-    const rows = [eventOutboxRow(events.messageCreated(message, now))];
-    if (firstResponse) rows.push(eventOutboxRow(events.conversationUpdated({ ...conversation, ...changes }, ['firstResponseAt'], now)));
+    const happened = [events.messageCreated(message, now)];
+    if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...changes }, ['firstResponseAt'], now));
+    const rows = [eventsOutboxRow(happened, now)];
     if (!input.private) rows.push(deliveryOutboxRow({ messageId: message.id, conversationId }, now));
     await outbox.write(manager, rows);
 

@@ -55,9 +55,20 @@ export class RedisEventBus implements EventBus {
   }
 
   async publish(event: DomainEvent): Promise<'published' | 'duplicate'> {
+    return (await this.publishAll([event])) === 1 ? 'published' : 'duplicate';
+  }
+
+  async publishAll(events: readonly DomainEvent[]): Promise<number> {
     const minId = `${Math.max(0, Date.now() - this.retentionMs)}-0`;
-    const result = await this.redis.eval(PUBLISH_ONCE, 3, `${this.prefix}:published:${event.id}`, this.channel, this.stream, JSON.stringify(event), PUBLISHED_TTL_SECONDS, minId);
-    return result ? 'published' : 'duplicate';
+    // One round trip for all of them; a pipeline keeps their order.
+    const pipeline = this.redis.pipeline();
+    for (const event of events) {
+      pipeline.eval(PUBLISH_ONCE, 3, `${this.prefix}:published:${event.id}`, this.channel, this.stream, JSON.stringify(event), PUBLISHED_TTL_SECONDS, minId);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+    return results.filter(([, result]) => result).length;
   }
 
   async subscribe(handler: EventHandler): Promise<() => Promise<void>> {

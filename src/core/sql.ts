@@ -1,0 +1,54 @@
+import type { EntityManager } from 'typeorm';
+import type { DatabaseEngine } from './model/schemas';
+
+const placeholders = new Map<string, string>();
+
+/** `?` placeholders become PostgreSQL's `$1, $2, …`; the conversion is done once per statement text. */
+function forPostgres(text: string): string {
+  let converted = placeholders.get(text);
+  if (converted === undefined) {
+    let n = 0;
+    converted = text.replace(/\?/g, () => `$${++n}`);
+    placeholders.set(text, converted);
+  }
+  return converted;
+}
+
+/**
+ * Plain SQL for the few statements on the ingest hot path, where building queries through TypeORM cost
+ * more than running them. Values are stored exactly as TypeORM stores them (SQLite dates as UTC text,
+ * booleans as 0/1, JSON columns as text), so rows written here read back through the entities unchanged.
+ */
+export class Sql {
+  constructor(
+    private readonly manager: EntityManager,
+    readonly engine: DatabaseEngine,
+  ) {}
+
+  async rows<T>(text: string, params: unknown[]): Promise<T[]> {
+    return this.manager.query<T[]>(this.engine === 'postgres' ? forPostgres(text) : text, params);
+  }
+
+  async run(text: string, params: unknown[]): Promise<void> {
+    await this.manager.query(this.engine === 'postgres' ? forPostgres(text) : text, params);
+  }
+
+  date(value: Date | null): Date | string | null {
+    if (value === null || this.engine === 'postgres') return value;
+    return value.toISOString().replace('T', ' ').replace('Z', '');
+  }
+
+  /** A timestamp column as a raw query returns it. */
+  readDate(value: Date | string | null): Date | null {
+    if (value === null || value instanceof Date) return value;
+    return new Date(`${value.replace(' ', 'T')}Z`);
+  }
+
+  bool(value: boolean): boolean | number {
+    return this.engine === 'postgres' ? value : value ? 1 : 0;
+  }
+
+  json(value: unknown): string {
+    return JSON.stringify(value);
+  }
+}
