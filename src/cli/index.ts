@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configTableMarkdown, describeConfig, loadConfig, type Config } from '../../config';
-import type { Actor } from '../core/actor';
+import { CLI } from '../core/actor';
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../core/api-keys';
 import { Database } from '../core/database';
 import { AppError } from '../core/errors';
@@ -8,8 +8,6 @@ import type { ApiKeyScope } from '../core/model/types';
 import { describeDatabase, migrate, openDatabase } from '../infra/db/data-source';
 import { createAgent, findAgent, listAgents } from '../core/agents/agents';
 import { seedDemo } from './seed-demo';
-
-const CLI_ACTOR: Actor = { type: 'cli', id: null, agentId: null };
 
 function write(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -93,7 +91,7 @@ export function buildCli(config: () => Config): Command {
     .option('--slack-user <id>', 'their Slack user id, e.g. U012AB3CD')
     .action(async (options: { name: string; email: string; slackUser?: string }) => {
       const created = await withDatabase(config(), (db) =>
-        createAgent(db, { name: options.name, email: options.email.toLowerCase(), slackUserId: options.slackUser ?? null }, CLI_ACTOR),
+        createAgent(db, { name: options.name, email: options.email.toLowerCase(), slackUserId: options.slackUser ?? null }, CLI),
       );
       write(`added agent ${created.name} <${created.email}> (id ${created.id})`);
     });

@@ -9,6 +9,7 @@ export interface Actor {
 }
 
 export const SYSTEM: Actor = { type: 'system', id: null, agentId: null };
+export const CLI: Actor = { type: 'cli', id: null, agentId: null };
 
 export function actorOfApiKey(apiKey: ApiKey): Actor {
   return apiKey.agentId ? { type: 'agent', id: apiKey.agentId, agentId: apiKey.agentId } : { type: 'api_key', id: apiKey.id, agentId: null };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull } from 'typeorm';
+import { CLI } from './actor';
 import { recordAudit } from './audit';
 import type { Database } from './database';
 import { NotFoundError } from './errors';
@@ -39,9 +40,7 @@ export async function createApiKey(db: Database, input: CreateApiKeyInput): Prom
   };
   await db.transaction(async (manager) => {
     await insertRows(manager, 'ApiKey', apiKey);
-    await recordAudit(manager, {
-      actorType: 'cli',
-      actorId: null,
+    await recordAudit(manager, CLI, {
       action: 'api_key.created',
       entityType: 'api_key',
       entityId: apiKey.id,
@@ -77,7 +76,7 @@ export async function revokeApiKey(db: Database, idOrPrefix: string): Promise<Ap
     if (apiKey.revokedAt) return apiKey;
     apiKey.revokedAt = new Date();
     await keys.update({ id: apiKey.id }, { revokedAt: apiKey.revokedAt });
-    await recordAudit(manager, { actorType: 'cli', actorId: null, action: 'api_key.revoked', entityType: 'api_key', entityId: apiKey.id });
+    await recordAudit(manager, CLI, { action: 'api_key.revoked', entityType: 'api_key', entityId: apiKey.id });
     return apiKey;
   });
 }

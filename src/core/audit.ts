@@ -1,4 +1,5 @@
 import { Brackets, type EntityManager } from 'typeorm';
+import type { Actor } from './actor';
 import type { Database } from './database';
 import { newId } from './ids';
 import { insertRows, repo } from './model/schemas';
@@ -6,11 +7,16 @@ import { decodeCursor, pageOf, type Page } from './pagination';
 import { toJson, type Json } from './serialize';
 import type { AuditEntry } from './model/types';
 
-export type AuditInput = Omit<AuditEntry, 'id' | 'createdAt' | 'before' | 'after'> & Partial<Pick<AuditEntry, 'before' | 'after'>>;
+export type AuditInput = Pick<AuditEntry, 'action' | 'entityType' | 'entityId'> & Partial<Pick<AuditEntry, 'before' | 'after'>>;
 
 /** Records who changed what, in the transaction of the change itself. */
-export async function recordAudit(manager: EntityManager, input: AuditInput): Promise<void> {
-  await insertRows(manager, 'AuditEntry', { before: null, after: null, ...input, id: newId(), createdAt: new Date() });
+export async function recordAudit(manager: EntityManager, actor: Actor, input: AuditInput): Promise<void> {
+  await insertRows(manager, 'AuditEntry', { before: null, after: null, ...input, actorType: actor.type, actorId: actor.id, id: newId(), createdAt: new Date() });
+}
+
+/** The values of the changed fields before a change, for the audit entry's `before`. */
+export function valuesBefore<T extends object>(entity: T, changes: Partial<T>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(changes).map((key) => [key, entity[key as keyof T]]));
 }
 
 export interface AuditFilter {

@@ -1,5 +1,5 @@
 import type { Actor } from '../actor';
-import { recordAudit } from '../audit';
+import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
@@ -53,7 +53,7 @@ export async function createAgent(db: Database, input: AgentInput, actor: Actor)
   await uniquely('agent', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Agent', agent);
-      await recordAudit(manager, { actorType: actor.type, actorId: actor.id, action: 'agent.created', entityType: 'agent', entityId: agent.id, after: toJson(agent) });
+      await recordAudit(manager, actor, { action: 'agent.created', entityType: 'agent', entityId: agent.id, after: toJson(agent) });
     }),
   );
   return toJson(agent);
@@ -66,15 +66,7 @@ export async function updateAgent(db: Database, id: string, patch: AgentPatch, a
       if (!agent) throw new NotFoundError(`Agent ${id}`);
       const updated: Agent = { ...agent, ...patch, updatedAt: new Date() };
       await updateRow(manager, 'Agent', id, { ...patch, updatedAt: updated.updatedAt });
-      await recordAudit(manager, {
-        actorType: actor.type,
-        actorId: actor.id,
-        action: 'agent.updated',
-        entityType: 'agent',
-        entityId: id,
-        before: Object.fromEntries(Object.keys(patch).map((key) => [key, agent[key as keyof Agent]])),
-        after: { ...patch },
-      });
+      await recordAudit(manager, actor, { action: 'agent.updated', entityType: 'agent', entityId: id, before: valuesBefore(agent, patch), after: { ...patch } });
       return toJson(updated);
     }),
   );

@@ -1,5 +1,5 @@
 import type { Actor } from '../actor';
-import { recordAudit } from '../audit';
+import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
@@ -28,7 +28,7 @@ export async function createTeam(db: Database, input: TeamInput, actor: Actor): 
   await uniquely('team', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Team', team);
-      await recordAudit(manager, { actorType: actor.type, actorId: actor.id, action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name } });
+      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name } });
     }),
   );
   return toJson(team);
@@ -41,7 +41,7 @@ export async function updateTeam(db: Database, id: string, patch: Partial<TeamIn
       if (!team) throw new NotFoundError(`Team ${id}`);
       const updated: Team = { ...team, ...patch, updatedAt: new Date() };
       await updateRow(manager, 'Team', id, { ...patch, updatedAt: updated.updatedAt });
-      await recordAudit(manager, { actorType: actor.type, actorId: actor.id, action: 'team.updated', entityType: 'team', entityId: id, before: { name: team.name }, after: { ...patch } });
+      await recordAudit(manager, actor, { action: 'team.updated', entityType: 'team', entityId: id, before: valuesBefore(team, patch), after: { ...patch } });
       return toJson(updated);
     }),
   );

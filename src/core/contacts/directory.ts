@@ -1,6 +1,6 @@
 import { Brackets } from 'typeorm';
 import type { Actor } from '../actor';
-import { recordAudit } from '../audit';
+import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { repo, updateRow } from '../model/schemas';
@@ -69,15 +69,7 @@ export async function updateContact(db: Database, id: string, patch: ContactPatc
       }
       const updated: Contact = { ...contact, ...changes, updatedAt: new Date() };
       await updateRow(manager, 'Contact', id, { ...changes, updatedAt: updated.updatedAt });
-      await recordAudit(manager, {
-        actorType: actor.type,
-        actorId: actor.id,
-        action: 'contact.updated',
-        entityType: 'contact',
-        entityId: id,
-        before: Object.fromEntries(Object.keys(changes).map((key) => [key, contact[key as keyof Contact]])),
-        after: changes,
-      });
+      await recordAudit(manager, actor, { action: 'contact.updated', entityType: 'contact', entityId: id, before: valuesBefore(contact, changes), after: changes });
       return toJson(updated);
   });
 }

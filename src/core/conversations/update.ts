@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Actor } from '../actor';
+import { SYSTEM, type Actor } from '../actor';
 import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
@@ -85,9 +85,7 @@ export async function updateConversation(deps: { db: Database; outbox: Outbox },
 
     const updated: Conversation = { ...current, ...next, updatedAt: now };
     await repo(manager, 'Conversation').update({ id }, { ...next, updatedAt: now });
-    await recordAudit(manager, {
-      actorType: actor.type,
-      actorId: actor.id,
+    await recordAudit(manager, actor, {
       action: 'conversation.updated',
       entityType: 'conversation',
       entityId: id,
@@ -114,9 +112,7 @@ export async function wakeConversation(deps: { db: Database; outbox: Outbox }, i
     const now = new Date();
     const woken: Conversation = { ...current, status: 'open', snoozedUntil: null, updatedAt: now };
     await repo(manager, 'Conversation').update({ id }, { status: 'open', snoozedUntil: null, updatedAt: now });
-    await recordAudit(manager, {
-      actorType: 'system',
-      actorId: null,
+    await recordAudit(manager, SYSTEM, {
       action: 'conversation.woken',
       entityType: 'conversation',
       entityId: id,
