@@ -19,7 +19,7 @@ import { DeliveryService } from './core/messages/delivery';
 import { DELIVERY_QUEUE, EVENTS_QUEUE, Outbox, TIMERS_QUEUE } from './core/outbox';
 import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra/db/data-source';
 import { Metrics, type JobCounts } from './infra/metrics';
-import { createFailFastRedis, createRedis, withTimeout } from './infra/redis/connection';
+import { createFailFastRedis, createRedis, whenReady, withTimeout } from './infra/redis/connection';
 import { RedisEventBus } from './infra/redis/event-bus';
 import { LOCAL_REDIS_URL, resolveRedis } from './infra/redis/resolve';
 import { BullJobPublisher } from './workers/job-publisher';
@@ -44,6 +44,7 @@ export interface Hub {
 }
 
 const READINESS_TIMEOUT_MS = 1000;
+const REDIS_READY_TIMEOUT_MS = 5000;
 
 /**
  * The composition root: opens storage, wires core to its adapters and starts the role's parts. `path` is
@@ -62,6 +63,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   const producerRedis = createFailFastRedis(redis.url);
   const consumerRedis = createRedis(redis.url);
   for (const connection of [producerRedis, consumerRedis]) connection.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  if (!(await whenReady(producerRedis, REDIS_READY_TIMEOUT_MS))) logger.warn('Redis is not answering yet; messages wait in the outbox until it does');
 
   const metrics = new Metrics();
   const publisher = new BullJobPublisher(producerRedis, config.redisPrefix, { [DELIVERY_QUEUE]: { attempts: config.deliveryAttempts } });

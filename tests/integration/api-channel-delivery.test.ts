@@ -181,6 +181,7 @@ describe.each(ENGINES)('API-channel delivery to a webhook receiver on %s', (engi
       expect(final.deliveryStatus).toBe('failed');
       expect(final.failureReason).toMatch(/400/);
       expect(state.receiver.forMessage(sent.id)).toHaveLength(1);
+      await waitFor('the message.updated event of the failure', () => statusEvents(sent.id).length > 0, 5000);
       expect(statusEvents(sent.id)).toEqual(['failed']);
     });
 
