@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
@@ -61,7 +61,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     });
     worker.on('failed', (job, error) => {
       const conversationId = (job?.data as { conversationId?: string } | undefined)?.conversationId;
-      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       logger[final ? 'error' : 'warn']({ queue, jobId: job?.id, conversationId, attempt: job?.attemptsMade, err: error }, final ? 'job failed for good' : 'job failed; will retry');
     });
     worker.on('error', (error) => logger.warn({ queue, err: error }, 'worker connection error'));
