@@ -11,6 +11,7 @@ import { auditRoutes } from './api/routes/audit';
 import { contactRoutes } from './api/routes/contacts';
 import { conversationRoutes } from './api/routes/conversations';
 import { eventRoutes } from './api/routes/events';
+import type { RouteSpec } from './api/http/route';
 import { apiChannel } from './channels/api';
 import type { ChannelModule } from './channels/channel';
 import { Database } from './core/database';
@@ -32,6 +33,8 @@ export interface Hub {
   url?: string;
   /** The express app the HTTP server runs (api and all roles): tests inspect its mounted routes. */
   app?: Express;
+  /** The REST routes the app mounts and documents. */
+  routes: readonly RouteSpec[];
   db: Database;
   bus: RedisEventBus;
   ingestor: Ingestor;
@@ -97,8 +100,17 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     { db, outbox, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
     channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
   );
-  const live = role === 'worker' ? undefined : new LiveEvents(bus, logger.child({ component: 'live-events' }));
+  const live = role === 'worker' ? undefined : new LiveEvents(bus, config.sseHeartbeatSeconds * 1000, logger.child({ component: 'live-events' }));
   await live?.start();
+
+  const routes: RouteSpec[] = [
+    ...channels.flatMap((channel) => channel.apiRoutes ?? []),
+    ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength }),
+    ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
+    ...agentRoutes({ db }),
+    ...auditRoutes({ db }),
+    ...(live ? eventRoutes({ live }) : []),
+  ];
 
   let server: Server | undefined;
   let url: string | undefined;
@@ -109,13 +121,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       logger,
       metrics,
       channels,
-      routes: [
-        ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength }),
-        ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
-        ...agentRoutes({ db }),
-        ...auditRoutes({ db }),
-        ...(live ? eventRoutes({ live, heartbeatMs: config.sseHeartbeatSeconds * 1000 }) : []),
-      ],
+      routes,
       bodyLimitBytes: config.httpBodyLimitBytes,
       trustProxy: config.trustProxy,
       publicUrl: config.publicUrl,
@@ -166,6 +172,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   return {
     url,
     app,
+    routes,
     db,
     bus,
     ingestor,

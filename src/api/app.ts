@@ -19,7 +19,7 @@ export interface AppOptions {
   metrics: Metrics;
   channels: readonly ChannelModule[];
   readiness: Record<string, ReadinessCheck>;
-  /** REST routes besides the channels' own. */
+  /** Every REST route under /api/v1, the channels' included. */
   routes: readonly RouteSpec[];
   bodyLimitBytes: number;
   trustProxy: boolean;
@@ -54,21 +54,12 @@ function requestLogger(logger: Logger): RequestHandler {
 function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
-    // The template is taken when a route matches: an error leaving a router restores req.baseUrl, so by
-    // 'finish' a failed POST /api/v1/inbound would read as "/inbound".
-    let template: string | undefined;
-    let route: unknown;
-    Object.defineProperty(req, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => route,
-      set: (value: { path?: unknown } | undefined) => {
-        route = value;
-        if (typeof value?.path === 'string') template = `${req.baseUrl}${value.path}`;
-      },
-    });
     res.on('finish', () => {
-      end({ route: template ?? 'unmatched', status: String(res.statusCode) });
+      // API routes name their template when they match: an error leaving a router restores req.baseUrl,
+      // so by now a failed POST /api/v1/inbound would read as "/inbound".
+      const matched = req.route as { path: string } | undefined;
+      const route = res.locals.routeTemplate ?? (matched ? `${req.baseUrl}${matched.path}` : 'unmatched');
+      end({ route, status: String(res.statusCode) });
     });
     next();
   };
@@ -87,9 +78,7 @@ export function createApp(options: AppOptions): Express {
     if (channel.webhookRoutes) app.use(channel.webhookRoutes);
   }
 
-  const routes = new ApiRoutes();
-  for (const channel of options.channels) routes.add(...(channel.apiRoutes ?? []));
-  routes.add(...options.routes);
+  const routes = new ApiRoutes().add(...options.routes);
   const openApi = buildOpenApi(routes, options.version, options.publicUrl);
 
   app.get(OPENAPI_PATH, (_req, res) => {
@@ -98,7 +87,7 @@ export function createApp(options: AppOptions): Express {
   const v1 = Router();
   v1.use(requireApiKey(options.db));
   v1.use(jsonBody(options.bodyLimitBytes));
-  v1.use(routes.router());
+  v1.use(routes.router('/api/v1'));
   app.use('/api/v1', v1);
 
   app.use(notFound);

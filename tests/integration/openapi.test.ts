@@ -1,13 +1,5 @@
-import pino from 'pino';
-import { LiveEvents } from '../../src/api/events/live-events';
 import type { RouteSpec } from '../../src/api/http/route';
 import { openApiPath } from '../../src/api/openapi';
-import { agentRoutes } from '../../src/api/routes/agents';
-import { auditRoutes } from '../../src/api/routes/audit';
-import { contactRoutes } from '../../src/api/routes/contacts';
-import { conversationRoutes } from '../../src/api/routes/conversations';
-import { eventRoutes } from '../../src/api/routes/events';
-import { apiChannel } from '../../src/channels/api';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
 
@@ -80,17 +72,8 @@ describe.each(ENGINES)('OpenAPI document on %s', (engine) => {
     if (res.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.status}`);
     doc = res.body as OpenApiDocument;
 
-    // The route specs as the hub builds them (the same builders hub.ts mounts), for their zod schemas.
-    const config = t.environment.config;
-    const db = t.hub.db;
-    specs = [
-      ...(apiChannel({ ingestor: t.hub.ingestor, messageMaxLength: config.messageMaxLength, defaultPhoneRegion: config.defaultPhoneRegion }).apiRoutes ?? []),
-      ...conversationRoutes({ db, outbox: t.hub.outbox, messageMaxLength: config.messageMaxLength }),
-      ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
-      ...agentRoutes({ db }),
-      ...auditRoutes({ db }),
-      ...eventRoutes({ live: new LiveEvents(t.hub.bus, pino({ level: 'silent' })), heartbeatMs: 1000 }),
-    ];
+    // The route specs the hub mounts, for their zod schemas.
+    specs = [...t.hub.routes];
   });
   afterAll(async () => {
     await t.stop();

@@ -9,6 +9,8 @@ declare module 'express-serve-static-core' {
     apiKey?: ApiKey;
     /** Set by handlers that touch a conversation, so the request log line carries it. */
     conversationId?: string;
+    /** The matched route's template (`/api/v1/conversations/:id`), for metrics. */
+    routeTemplate?: string;
   }
 }
 

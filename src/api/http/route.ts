@@ -97,9 +97,17 @@ export class ApiRoutes {
     return this.specs;
   }
 
-  router(): Router {
+  /** The express router of every route, to be mounted at `mountPath`. */
+  router(mountPath: string): Router {
     const router = Router();
-    for (const spec of this.specs) router[spec.method](spec.path, requireScope(spec.scope), toHandler(spec));
+    for (const spec of this.specs) {
+      const template = `${mountPath}${spec.path}`;
+      const named: RequestHandler = (_req, res, next) => {
+        res.locals.routeTemplate = template;
+        next();
+      };
+      router[spec.method](spec.path, named, requireScope(spec.scope), toHandler(spec));
+    }
     return router;
   }
 }

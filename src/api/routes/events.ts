@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { compareStreamIds, EVENT_TYPES, type StreamedEvent } from '../../core/events';
-import type { LiveEvents } from '../events/live-events';
+import { sseFrame, type LiveEvent, type LiveEvents } from '../events/live-events';
 import { route, type RouteSpec } from '../http/route';
 
 export interface EventRouteDeps {
   live: LiveEvents;
-  heartbeatMs: number;
 }
 
 const query = z.strictObject({
@@ -20,18 +19,13 @@ const query = z.strictObject({
   lastEventId: z.string().max(40).optional().describe('Same as the Last-Event-ID header, for clients that cannot set headers'),
 });
 
-function frame(event: StreamedEvent): string {
-  const { streamId, ...payload } = event;
-  return `id: ${streamId}\nevent: ${event.type}\ndata: ${JSON.stringify(payload)}\n\n`;
-}
-
 /**
  * `GET /api/v1/events`: live events as server-sent events. A client that reconnects with Last-Event-ID
  * gets every event it missed, in order, exactly once, while the bus still keeps them; otherwise a
  * `reset` event tells it to refetch. Live events that arrive during the catch-up wait in a buffer so
  * nothing falls between the two.
  */
-export function eventRoutes({ live, heartbeatMs }: EventRouteDeps): RouteSpec[] {
+export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -61,21 +55,23 @@ export function eventRoutes({ live, heartbeatMs }: EventRouteDeps): RouteSpec[] 
         res.write('retry: 2000\n\n');
 
         let lastSent = filter.lastEventId ?? req.get('last-event-id');
-        let buffer: StreamedEvent[] | undefined = [];
-        const send = (event: StreamedEvent) => {
+        // Live events wait here while the missed ones are read, so nothing falls between the two; once
+        // caught up, events arrive in stream order and need no more checks.
+        let buffer: LiveEvent[] | undefined = [];
+        const send = ({ event, frame }: LiveEvent) => {
           if (lastSent && compareStreamIds(event.streamId, lastSent) <= 0) return;
           lastSent = event.streamId;
-          if (wanted(event)) res.write(frame(event));
+          if (wanted(event)) res.write(frame);
         };
-        const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
-        const remove = live.add(
-          (event) => (buffer ? buffer.push(event) : send(event)),
-          () => res.end(),
-        );
-        req.on('close', () => {
-          clearInterval(heartbeat);
-          remove();
+        const remove = live.add({
+          receive: (event) => {
+            if (buffer) buffer.push(event);
+            else if (wanted(event.event)) res.write(event.frame);
+          },
+          beat: () => res.write(': heartbeat\n\n'),
+          close: () => res.end(),
         });
+        req.on('close', remove);
 
         if (lastSent) {
           const missed = await live.bus.readSince(lastSent);
@@ -83,7 +79,7 @@ export function eventRoutes({ live, heartbeatMs }: EventRouteDeps): RouteSpec[] 
             res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'The events after Last-Event-ID are no longer kept; refetch and continue from here.' })}\n\n`);
             lastSent = undefined;
           } else {
-            missed.forEach(send);
+            for (const event of missed) send({ event, frame: sseFrame(event) });
           }
         }
         const waiting = buffer;
