@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { deleteRedisKeys, tempDir, uniqueId } from './lib/env';
+import { statusOf } from './lib/http';
+import { freePort, MAIN_JS, stopChild } from './lib/processes';
 import { median, nowMs, round, sleep } from './lib/stats';
 
 export interface ColdStartOptions {
@@ -25,37 +24,6 @@ export interface ColdStartFigure {
 const BARE_SERVER = "require('node:http').createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')";
 const POLL_INTERVAL_MS = 5;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-function status(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Spawns `node <args>` and polls `url` until it answers 200; returns the milliseconds that took. */
 async function timeToFirst200(args: string[], env: NodeJS.ProcessEnv, url: string, timeoutMs: number): Promise<number> {
   let stderr = '';
@@ -64,7 +32,7 @@ async function timeToFirst200(args: string[], env: NodeJS.ProcessEnv, url: strin
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   try {
     for (;;) {
-      if ((await status(url)) === 200) return nowMs() - start;
+      if ((await statusOf(url)) === 200) return nowMs() - start;
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before ${url} answered 200: ${stderr.trim()}`);
       if (nowMs() - start > timeoutMs) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms: ${stderr.trim()}`);
       await sleep(POLL_INTERVAL_MS);
@@ -84,7 +52,6 @@ function hubEnv(dataDir: string, port: number, redisUrl: string, prefix: string)
 
 /** Cold start to /readyz, `runs` times each, hub and bare server alternating so drift hits both alike. */
 export async function measureColdStart(options: ColdStartOptions): Promise<ColdStartFigure> {
-  const mainJs = join(__dirname, '..', 'main.js');
   const hubMs: number[] = [];
   const baselineMs: number[] = [];
   for (let run = 0; run < options.runs; run++) {
@@ -95,7 +62,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     const prefix = uniqueId('cold');
     try {
       const port = await freePort();
-      hubMs.push(await timeToFirst200([mainJs], hubEnv(dir.path, port, options.redisUrl, prefix), `http://127.0.0.1:${port}/readyz`, options.timeoutMs));
+      hubMs.push(await timeToFirst200([MAIN_JS], hubEnv(dir.path, port, options.redisUrl, prefix), `http://127.0.0.1:${port}/readyz`, options.timeoutMs));
     } finally {
       await deleteRedisKeys(options.redisUrl, prefix);
       dir.remove();

@@ -27,7 +27,7 @@ export interface LatencyRun {
 }
 
 /** Calls `send(i)` for i = 0..count-1 at a fixed rate, catching up when a timer fires late. */
-async function atFixedRate(rate: number, count: number, send: (i: number) => void): Promise<number> {
+export async function atFixedRate(rate: number, count: number, send: (i: number) => void): Promise<number> {
   const interval = 1000 / rate;
   const start = nowMs();
   let next = 0;

@@ -4,7 +4,12 @@
 // Quick trials: BENCH_DURATION_S (measured throughput seconds per server, 15), BENCH_ROUNDS (turns the
 // hub and the baseline take within that time, 3), BENCH_WARMUP_S (3), BENCH_CONNECTIONS (50),
 // BENCH_CONTACTS (500), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_S (10), BENCH_COLD_RUNS (5),
-// BENCH_ONLY (comma list of throughput, latency, cold), BENCH_STRICT=1 (exit 1 when a target is missed).
+// BENCH_REPLY_S (measured reply seconds per side, 12), BENCH_REPLY_ROUNDS (2), BENCH_REPLY_CONVERSATIONS (200),
+// BENCH_REPLY_DRAIN_S (longest wait for a delivery backlog, 60), BENCH_SSE_CLIENTS (1000), BENCH_SSE_RATE
+// (100/s), BENCH_SSE_S (10), BENCH_ONLY (comma list of throughput, latency, reply, sse, cold),
+// BENCH_STRICT=1 (exit 1 when a target is missed). Diagnostics: BENCH_PROFILE_DIR (a CPU profile of each
+// child server of the SSE figures), BENCH_HEAP_SNAPSHOT_DIR (their heap snapshots, idle and with the
+// streams open; this run's memory figures are then not comparable).
 // PostgreSQL is measured when BENCH_DATABASE_URL or TEST_DATABASE_URL is set; Redis is REDIS_URL, else
 // the local default port, else a private redis-server.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,12 +18,14 @@ import { join } from 'node:path';
 import { measureColdStart, type ColdStartFigure } from './cold-start';
 import { measureHubEventLatency, measureRedisPubSubLatency, type LatencyRun } from './event-latency';
 import { measureIngestThroughput, type ThroughputFigure } from './ingest-throughput';
+import { measureReplyThroughput, type ReplyThroughputFigure } from './reply-throughput';
+import { measureSseFanout, type SseFanoutFigure } from './sse-fanout';
 import { benchPostgres, benchRedis, deleteRedisMatching, describePostgres, dropPostgresSchemasStartingWith, envNumber, RUN_TAG, uniqueId } from './lib/env';
 import { startBenchHub, type Engine } from './lib/hub';
 import { nowMs, round } from './lib/stats';
 import { fmt, formatTable, ratio, type Row } from './lib/table';
 
-const TARGETS = { throughputRatio: 0.5, eventP99Ms: 50, coldStartMs: 2000 } as const;
+const TARGETS = { throughputRatio: 0.5, eventP99Ms: 50, coldStartMs: 2000, replyRatio: 0.5, sseFanoutP99Ms: 100 } as const;
 
 const options = {
   durationS: envNumber('BENCH_DURATION_S', 15, 1),
@@ -29,7 +36,14 @@ const options = {
   latencyRate: envNumber('BENCH_LATENCY_RATE', 200, 1),
   latencyS: envNumber('BENCH_LATENCY_S', 10, 1),
   coldRuns: envNumber('BENCH_COLD_RUNS', 5, 1),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,cold').split(',').map((s) => s.trim())),
+  replyS: envNumber('BENCH_REPLY_S', 12, 1),
+  replyRounds: Math.round(envNumber('BENCH_REPLY_ROUNDS', 2, 1)),
+  replyConversations: Math.round(envNumber('BENCH_REPLY_CONVERSATIONS', 200, 1)),
+  replyDrainS: envNumber('BENCH_REPLY_DRAIN_S', 60, 1),
+  sseClients: Math.round(envNumber('BENCH_SSE_CLIENTS', 1000, 1)),
+  sseRate: envNumber('BENCH_SSE_RATE', 100, 1),
+  sseS: envNumber('BENCH_SSE_S', 10, 1),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,sse,cold').split(',').map((s) => s.trim())),
   strict: ['1', 'true', 'yes'].includes(process.env.BENCH_STRICT ?? ''),
 };
 
@@ -40,6 +54,7 @@ interface EngineResults {
   database: string;
   throughput?: Outcome<ThroughputFigure>;
   eventLatency?: Outcome<LatencyRun>;
+  replyThroughput?: Outcome<ReplyThroughputFigure>;
 }
 
 interface Results {
@@ -53,6 +68,7 @@ interface Results {
   postgres: { measured: boolean; reason?: string };
   engines: EngineResults[];
   redisPubSubLatency?: Outcome<LatencyRun>;
+  sseFanout?: Outcome<SseFanoutFigure>;
   coldStart?: Outcome<ColdStartFigure>;
   table: Row[];
   targetsMissed: string[];
@@ -139,6 +155,87 @@ function latencyRows(engine: Engine, outcome: Outcome<LatencyRun>, pubsub: Outco
   ];
 }
 
+function replyRows(engine: Engine, outcome: Outcome<ReplyThroughputFigure>): Row[] {
+  const label = (what: string) => `reply ${what} (${engine})`;
+  if (!outcome.ok) return [failedRow(label('throughput'), outcome.error)];
+  const { hub, baseline, signatures } = outcome.value;
+  const failed = (run: ReplyThroughputFigure['hub']) => run.posts.non2xx + run.posts.errors;
+  const complete = (run: ReplyThroughputFigure['hub']) => run.drained && run.acknowledgedNotDelivered === 0 && run.duplicates === 0;
+  return [
+    {
+      figure: label('delivered/s'),
+      switchboard: fmt(hub.deliveredPerSecond),
+      baseline: fmt(baseline.deliveredPerSecond),
+      ratio: ratio(hub.deliveredPerSecond, baseline.deliveredPerSecond),
+      target: `≥ ${TARGETS.replyRatio}× baseline`,
+      met: hub.deliveredPerSecond / baseline.deliveredPerSecond >= TARGETS.replyRatio,
+    },
+    { figure: label('accepted POSTs/s'), switchboard: fmt(hub.acceptedPerSecond), baseline: fmt(baseline.acceptedPerSecond), ratio: ratio(hub.acceptedPerSecond, baseline.acceptedPerSecond), target: '', met: null },
+    {
+      figure: label('delivered/s incl. drain'),
+      switchboard: fmt(hub.sustainedPerSecond),
+      baseline: fmt(baseline.sustainedPerSecond),
+      ratio: ratio(hub.sustainedPerSecond, baseline.sustainedPerSecond),
+      target: '',
+      met: null,
+    },
+    {
+      figure: label('busy µs/reply'),
+      switchboard: fmt(hub.busyMicrosPerReply),
+      baseline: fmt(baseline.busyMicrosPerReply),
+      ratio: ratio(hub.busyMicrosPerReply, baseline.busyMicrosPerReply, 1),
+      target: '',
+      met: null,
+    },
+    { figure: label('POST p99 ms'), switchboard: fmt(hub.posts.latencyMs.p99, 1), baseline: fmt(baseline.posts.latencyMs.p99, 1), ratio: ratio(hub.posts.latencyMs.p99, baseline.posts.latencyMs.p99), target: '', met: null },
+    {
+      figure: label('delivered / posted'),
+      switchboard: `${fmt(hub.delivered)} / ${fmt(hub.accepted)}`,
+      baseline: `${fmt(baseline.delivered)} / ${fmt(baseline.accepted)}`,
+      ratio: '',
+      target: 'all, once, drained',
+      met: complete(hub) && complete(baseline) && failed(hub) === 0 && failed(baseline) === 0 && signatures.failures.length === 0,
+    },
+  ];
+}
+
+function sseRows(outcome: Outcome<SseFanoutFigure>): Row[] {
+  const label = (what: string) => `SSE ${options.sseClients} clients ${what}`;
+  if (!outcome.ok) return [failedRow(label('fan-out'), outcome.error)];
+  const { hub, baseline } = outcome.value;
+  const rate = `${options.sseRate}/s`;
+  return [
+    {
+      figure: label('RSS kB/client'),
+      switchboard: fmt(hub.rssPerClientKb, 1),
+      baseline: fmt(baseline.rssPerClientKb, 1),
+      ratio: ratio(hub.rssPerClientKb, baseline.rssPerClientKb, 1),
+      target: 'printed',
+      met: null,
+    },
+    { figure: label('heap kB/client'), switchboard: fmt(hub.heapPerClientKb, 1), baseline: fmt(baseline.heapPerClientKb, 1), ratio: ratio(hub.heapPerClientKb, baseline.heapPerClientKb, 1), target: '', met: null },
+    { figure: label(`fan-out p50 ms (${rate})`), switchboard: fmt(hub.latencyMs.p50, 1), baseline: fmt(baseline.latencyMs.p50, 1), ratio: ratio(hub.latencyMs.p50, baseline.latencyMs.p50, 1), target: '', met: null },
+    {
+      figure: label(`fan-out p99 ms (${rate})`),
+      switchboard: fmt(hub.latencyMs.p99, 1),
+      baseline: fmt(baseline.latencyMs.p99, 1),
+      ratio: ratio(hub.latencyMs.p99, baseline.latencyMs.p99, 1),
+      target: `≤ ${TARGETS.sseFanoutP99Ms} ms`,
+      met: hub.latencyMs.p99 <= TARGETS.sseFanoutP99Ms,
+    },
+    { figure: label('server CPU % of a core'), switchboard: fmt(hub.serverCpu * 100), baseline: fmt(baseline.serverCpu * 100), ratio: ratio(hub.serverCpu, baseline.serverCpu, 1), target: '', met: null },
+    {
+      figure: label('receipts'),
+      switchboard: `${fmt(hub.receipts)} / ${fmt(hub.expected)}`,
+      baseline: `${fmt(baseline.receipts)} / ${fmt(baseline.expected)}`,
+      ratio: '',
+      target: 'all, once',
+      met:
+        [hub, baseline].every((side) => side.opened === side.clients && side.failedSends === 0 && side.receipts === side.expected && side.duplicates === 0 && side.endedEarly === 0),
+    },
+  ];
+}
+
 function coldStartRows(outcome: Outcome<ColdStartFigure>): Row[] {
   const figure = `cold start to /readyz ms (median of ${options.coldRuns})`;
   if (!outcome.ok) return [failedRow(figure, outcome.error)];
@@ -167,14 +264,33 @@ async function main(): Promise<void> {
 
   log(`Switchboard bench: node ${process.version}, ${results.machine.cpus} CPUs, ${redis.describe}`);
   log(`throughput ${options.durationS} s × ${options.connections} connections in ${options.rounds} alternating rounds (warm-up ${options.warmupS} s, ${options.contacts} customers); event latency ${options.latencyRate}/s for ${options.latencyS} s; cold start × ${options.coldRuns}`);
+  log(`replies ${options.replyS} s per side × ${options.connections} connections in ${options.replyRounds} turns over ${options.replyConversations} conversations (drain ≤ ${options.replyDrainS} s); SSE ${options.sseClients} clients at ${options.sseRate} events/s for ${options.sseS} s`);
   if (!('url' in postgres)) log(`PostgreSQL not measured: ${postgres.skipped}.`);
 
   try {
     for (const { engine, postgresUrl, database } of engines) {
-      if (!options.only.has('throughput') && !options.only.has('latency')) break;
+      if (!options.only.has('throughput') && !options.only.has('latency') && !options.only.has('reply')) break;
       log(`\n[${engine}] ${database}`);
       const entry: EngineResults = { engine, database };
       results.engines.push(entry);
+      if (options.only.has('reply')) {
+        log(`  reply throughput (own hub, API channel delivering to a local receiver): baseline and hub in turns ...`);
+        entry.replyThroughput = await attempt('reply throughput', () =>
+          measureReplyThroughput({
+            engine,
+            redisUrl: redis.url,
+            postgresUrl,
+            connections: options.connections,
+            durationS: options.replyS,
+            rounds: options.replyRounds,
+            warmupS: options.warmupS,
+            conversations: options.replyConversations,
+            drainTimeoutMs: options.replyDrainS * 1000,
+            log,
+          }),
+        );
+      }
+      if (!options.only.has('throughput') && !options.only.has('latency')) continue;
       let benchHub;
       try {
         benchHub = await startBenchHub(engine, redis.url, postgresUrl);
@@ -207,6 +323,13 @@ async function main(): Promise<void> {
       }
     }
 
+    if (options.only.has('sse')) {
+      log(`\nSSE fan-out: ${options.sseClients} streams on node dist/main.js (SQLite), then ${options.sseRate} events/s for ${options.sseS} s; baseline: bare node:http SSE process fed by Redis pub/sub ...`);
+      results.sseFanout = await attempt('SSE fan-out', () =>
+        measureSseFanout({ redisUrl: redis.url, clients: options.sseClients, rate: options.sseRate, durationS: options.sseS, contacts: 100, graceMs: 5000, log }),
+      );
+    }
+
     if (options.only.has('cold')) {
       log(`\ncold start: node dist/main.js vs a bare node http server, ${options.coldRuns} runs each ...`);
       results.coldStart = await attempt('cold start', () => measureColdStart({ runs: options.coldRuns, redisUrl: redis.url, timeoutMs: 30_000 }));
@@ -233,6 +356,13 @@ async function main(): Promise<void> {
   for (const entry of results.engines) {
     if (entry.eventLatency) rows.push(...latencyRows(entry.engine, entry.eventLatency, results.redisPubSubLatency));
   }
+  for (const entry of results.engines) {
+    if (entry.replyThroughput) rows.push(...replyRows(entry.engine, entry.replyThroughput));
+  }
+  if (options.only.has('reply') && !('url' in postgres)) {
+    rows.push({ figure: 'reply delivered/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
+  }
+  if (results.sseFanout) rows.push(...sseRows(results.sseFanout));
   if (results.coldStart) rows.push(...coldStartRows(results.coldStart));
 
   results.table = rows;
@@ -242,6 +372,8 @@ async function main(): Promise<void> {
 
   log(`\n${formatTable(rows)}\n`);
   log('baseline: ingest = bare express handler, one INSERT + one BullMQ add; event latency = raw Redis PUBLISH → SUBSCRIBE; cold start = `node -e` bare http server.');
+  log('reply baseline = bare express handler doing one BullMQ add + a BullMQ Worker doing one HTTP POST per job to the same kind of receiver; delivered/s counts receiver hits while the load ran.');
+  log('SSE baseline = bare node:http SSE server process fed by Redis pub/sub; memory = its VmRSS (heap after a full GC) with the clients open minus idle, per client; latency = event sent (POST / PUBLISH) → received, over every client.');
   log('server busy µs/req = time the main thread (where both servers run; autocannon has its own thread) was busy, per request.');
   log(results.targetsMissed.length === 0 ? 'All targets met.' : `Targets missed: ${results.targetsMissed.join('; ')}.`);
 
@@ -251,7 +383,11 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`Results written to ${file} (${results.elapsedS} s).`);
 
-  const crashed = results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false) || results.coldStart?.ok === false || results.redisPubSubLatency?.ok === false;
+  const crashed =
+    results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false) ||
+    results.coldStart?.ok === false ||
+    results.redisPubSubLatency?.ok === false ||
+    results.sseFanout?.ok === false;
   process.exitCode = crashed || (options.strict && results.targetsMissed.length > 0) ? 1 : 0;
 }
 

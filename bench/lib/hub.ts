@@ -28,7 +28,8 @@ export interface BenchHub {
   stop(): Promise<void>;
 }
 
-export async function startBenchHub(engine: Engine, redisUrl: string, postgresUrl?: string): Promise<BenchHub> {
+/** `settings`: more environment settings for the hub (e.g. API_CHANNEL_WEBHOOK_URL), over the bench's own. */
+export async function startBenchHub(engine: Engine, redisUrl: string, postgresUrl?: string, settings: Record<string, string> = {}): Promise<BenchHub> {
   const prefix = uniqueId(engine === 'postgres' ? 'pg' : 'lite');
   const dir = tempDir('hub');
   const config = loadConfig({
@@ -39,6 +40,7 @@ export async function startBenchHub(engine: Engine, redisUrl: string, postgresUr
     PORT: '0',
     HOST: '127.0.0.1',
     ...(engine === 'postgres' ? { DATABASE_URL: postgresUrl, DATABASE_SCHEMA: prefix } : {}),
+    ...settings,
   });
   const cleanup = async () => {
     await deleteRedisKeys(redisUrl, prefix);

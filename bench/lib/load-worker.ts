@@ -2,9 +2,20 @@
 // server it measures (the servers live in the bench process). Started by load.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
-import { inboundBody, type LoadSpec, type RawLoad } from './load';
+import { inboundBody, replyBody, requestPath, type LoadSpec, type RawLoad } from './load';
+
+/** The `id` of a reply's answer (the hub's message, the baseline's job). */
+function answeredId(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function run(spec: LoadSpec): Promise<RawLoad> {
+  const replies = spec.conversationIds !== undefined;
   let built = 0;
   const acknowledged: string[] = [];
   const result: unknown = await autocannon({
@@ -22,11 +33,18 @@ async function run(spec: LoadSpec): Promise<RawLoad> {
         setupRequest: (request, context) => {
           const n = built++;
           (context as { sourceId?: string }).sourceId = `${spec.idPrefix}-${n}`;
+          if (replies) return { ...request, path: requestPath(spec, n), body: replyBody(spec, n) };
           return { ...request, body: inboundBody(spec, n) };
         },
-        onResponse: (status, _body, context) => {
+        onResponse: (status, body, context) => {
+          if (status < 200 || status >= 300) return;
+          if (replies) {
+            const id = answeredId(body);
+            if (id !== undefined) acknowledged.push(id);
+            return;
+          }
           const { sourceId } = context as { sourceId?: string };
-          if (status >= 200 && status < 300 && sourceId !== undefined) acknowledged.push(sourceId);
+          if (sourceId !== undefined) acknowledged.push(sourceId);
         },
       },
     ],

@@ -13,13 +13,19 @@ export interface LoadSpec {
   idPrefix: string;
   /** Messages come from this many customers in turn (existing conversations after the warm-up). */
   contacts: number;
+  /**
+   * Agent replies instead of inbound messages: request n goes to `path` with `:id` replaced by
+   * `conversationIds[n % length]`, with a reply body, and what is acknowledged is the `id` of the answer
+   * (the stored message, or the baseline's job) rather than the sourceId.
+   */
+  conversationIds?: string[];
 }
 
 /** One autocannon run as the worker thread reports it. */
 export interface RawLoad {
   /** autocannon's unaggregated result: histograms encoded, so that runs can be merged. */
   result: unknown;
-  /** sourceIds answered 2xx. */
+  /** sourceIds answered 2xx (replies: the ids in the 2xx answers). */
   acknowledged: string[];
   /** Request bodies built (the last ones may be cut off by the end of the run). */
   built: number;
@@ -44,6 +50,18 @@ export function inboundBody(spec: Pick<LoadSpec, 'idPrefix' | 'contacts'>, n: nu
     contact: { externalId: `customer-${customer}`, name: `Customer ${customer}` },
     body: `Hello, this is message ${n}: my order has not arrived yet, can you help?`,
   });
+}
+
+/** The body of reply number `n` of a run (`POST /api/v1/conversations/:id/messages`). */
+export function replyBody(spec: Pick<LoadSpec, 'idPrefix'>, n: number): string {
+  return JSON.stringify({ body: `Thanks for waiting! Reply ${spec.idPrefix}-${n}: your order left the warehouse this morning and arrives tomorrow.` });
+}
+
+/** The path of request `n`: the spec's path, or for replies its `:id` filled in round-robin. */
+export function requestPath(spec: Pick<LoadSpec, 'path' | 'conversationIds'>, n: number): string {
+  const ids = spec.conversationIds;
+  if (!ids || ids.length === 0) return spec.path;
+  return spec.path.replace(':id', ids[n % ids.length] ?? '');
 }
 
 /** Runs autocannon against `spec` on a worker thread. */

@@ -49,3 +49,13 @@ export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** The same summary for a large sample in a typed array (a million receipts sort in milliseconds). */
+export function summarizeMany(samples: Float64Array): LatencySummary {
+  const sorted = samples.slice().sort();
+  const count = sorted.length;
+  const at = (p: number) => (count === 0 ? NaN : (sorted[Math.min(count, Math.max(1, Math.ceil((p / 100) * count))) - 1] ?? NaN));
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return { count, p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(count === 0 ? NaN : (sorted[count - 1] ?? NaN)), mean: round(count === 0 ? NaN : sum / count) };
+}
