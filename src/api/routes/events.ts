@@ -55,8 +55,8 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
         res.write('retry: 2000\n\n');
 
         let lastSent = filter.lastEventId ?? req.get('last-event-id');
-        // Live events wait here while the missed ones are read, so nothing falls between the two; once
-        // caught up, events arrive in stream order and need no more checks.
+        // Live events wait here while the missed ones are read, so nothing falls between the two. The id
+        // check stays after that: a live event can still be on its way when the read has returned it.
         let buffer: LiveEvent[] | undefined = [];
         const send = ({ event, frame }: LiveEvent) => {
           if (lastSent && compareStreamIds(event.streamId, lastSent) <= 0) return;
@@ -66,7 +66,7 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
         const remove = live.add({
           receive: (event) => {
             if (buffer) buffer.push(event);
-            else if (wanted(event.event)) res.write(event.frame);
+            else send(event);
           },
           beat: () => res.write(': heartbeat\n\n'),
           close: () => res.end(),
