@@ -35,13 +35,6 @@ export interface EventBus {
   readSince(streamId: string): Promise<StreamedEvent[] | 'expired'>;
 }
 
-/** Orders stream ids (`<ms>-<seq>`): negative when a comes first. */
-export function compareStreamIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}
-
 function createEvent<T extends EventType>(type: T, conversationId: string, data: EventData[T], at: Date): DomainEvent {
   return { id: newId(), type, conversationId, occurredAt: at.toISOString(), data } as DomainEvent;
 }

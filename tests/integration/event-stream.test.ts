@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createApiKey } from '../../src/core/api-keys';
-import { compareStreamIds } from '../../src/core/events';
+import { isAfter, streamPosition } from '../../src/api/events/live-events';
 import { startHub, type Hub } from '../../src/hub';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
 import { waitFor } from '../support/processes';
 import { SseClient, SseRefusedError, type SseEvent } from '../support/sse-client';
+
+/** Orders SSE ids (Redis stream ids, `<ms>-<seq>`): negative when a comes first. */
+function compareStreamIds(a: string, b: string): number {
+  const x = streamPosition(a);
+  const y = streamPosition(b);
+  return isAfter(x, y) ? 1 : isAfter(y, x) ? -1 : 0;
+}
 
 /**
  * GET /api/v1/events over real HTTP with a small SSE client: live events, the conversationId filter,

@@ -1,10 +1,30 @@
 import type { Logger } from 'pino';
 import type { EventBus, StreamedEvent } from '../../core/events';
 
-/** An event with its server-sent-events frame, encoded once for every stream that gets it. */
+/** An event with its server-sent-events frame and stream position, worked out once for every stream. */
 export interface LiveEvent {
   event: StreamedEvent;
   frame: string;
+  position: StreamPosition;
+}
+
+/** A stream id (`<ms>-<seq>`) as numbers, so that a thousand streams compare it cheaply. */
+export interface StreamPosition {
+  ms: number;
+  seq: number;
+}
+
+export function streamPosition(streamId: string): StreamPosition {
+  const [ms = 0, seq = 0] = streamId.split('-').map(Number);
+  return { ms, seq };
+}
+
+export function isAfter(a: StreamPosition, b: StreamPosition): boolean {
+  return a.ms > b.ms || (a.ms === b.ms && a.seq > b.seq);
+}
+
+export function liveEvent(event: StreamedEvent): LiveEvent {
+  return { event, frame: sseFrame(event), position: streamPosition(event.streamId) };
 }
 
 export interface LiveStream {
@@ -37,7 +57,7 @@ export class LiveEvents {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.subscribe((event) => {
-      const live = { event, frame: sseFrame(event) };
+      const live = liveEvent(event);
       for (const stream of this.streams) {
         try {
           stream.receive(live);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { compareStreamIds, EVENT_TYPES, type StreamedEvent } from '../../core/events';
-import { sseFrame, type LiveEvent, type LiveEvents } from '../events/live-events';
+import { EVENT_TYPES, type StreamedEvent } from '../../core/events';
+import { isAfter, liveEvent, streamPosition, type LiveEvent, type LiveEvents } from '../events/live-events';
 import { route, type RouteSpec } from '../http/route';
 
 export interface EventRouteDeps {
@@ -54,13 +54,14 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
         });
         res.write('retry: 2000\n\n');
 
-        let lastSent = filter.lastEventId ?? req.get('last-event-id');
+        const resumeFrom = filter.lastEventId ?? req.get('last-event-id');
+        let lastSent = resumeFrom ? streamPosition(resumeFrom) : undefined;
         // Live events wait here while the missed ones are read, so nothing falls between the two. The id
         // check stays after that: a live event can still be on its way when the read has returned it.
         let buffer: LiveEvent[] | undefined = [];
-        const send = ({ event, frame }: LiveEvent) => {
-          if (lastSent && compareStreamIds(event.streamId, lastSent) <= 0) return;
-          lastSent = event.streamId;
+        const send = ({ event, frame, position }: LiveEvent) => {
+          if (lastSent && !isAfter(position, lastSent)) return;
+          lastSent = position;
           if (wanted(event)) res.write(frame);
         };
         const remove = live.add({
@@ -73,13 +74,13 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
         });
         req.on('close', remove);
 
-        if (lastSent) {
-          const missed = await live.bus.readSince(lastSent);
+        if (resumeFrom) {
+          const missed = await live.bus.readSince(resumeFrom);
           if (missed === 'expired') {
             res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'The events after Last-Event-ID are no longer kept; refetch and continue from here.' })}\n\n`);
             lastSent = undefined;
           } else {
-            for (const event of missed) send({ event, frame: sseFrame(event) });
+            for (const event of missed) send(liveEvent(event));
           }
         }
         const waiting = buffer;
