@@ -8,20 +8,12 @@ import { repo } from '../../src/core/model/schemas';
 import { startHub } from '../../src/hub';
 import { openDatabase } from '../../src/infra/db/data-source';
 import { redisAnswers } from '../../src/infra/redis/connection';
+import { isAlive } from '../../src/infra/redis/private-server';
 import { LOCAL_REDIS_URL } from '../../src/infra/redis/resolve';
 import { createTestEnvironment, deleteRedisPrefix, ENGINES, type TestEnvironment } from '../support/env';
 import { createApiKeyWithCli, freePort, HubProcess, killStartedProcesses, MAIN_JS, ROOT, runNode, waitFor, type LogLine } from '../support/processes';
 
 const PATH = process.env.PATH ?? '';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const environments: TestEnvironment[] = [];
 function environment(engine: (typeof ENGINES)[number] = 'sqlite', overrides: Record<string, string> = {}): TestEnvironment {

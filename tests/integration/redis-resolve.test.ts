@@ -5,21 +5,12 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startHub } from '../../src/hub';
 import { redisAnswers } from '../../src/infra/redis/connection';
-import { RedisNotInstalledError, startPrivateRedis } from '../../src/infra/redis/private-server';
+import { isAlive, RedisNotInstalledError, startPrivateRedis } from '../../src/infra/redis/private-server';
 import { resolveRedis } from '../../src/infra/redis/resolve';
 import { createTestEnvironment, redisUrl } from '../support/env';
 import { freePort, waitFor } from '../support/processes';
 
 const PATH = process.env.PATH ?? '';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function pidIn(redisDir: string): number {
   return Number(readFileSync(join(redisDir, 'redis.pid'), 'utf8').trim());
