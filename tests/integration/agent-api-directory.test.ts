@@ -405,5 +405,23 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
       } while (cursor);
       expect(ids(paged)).toEqual(ids(entries));
     });
+
+    it('records replies, private notes and read marks with who made them', async () => {
+      const agent = await expectStatus<AgentItem>(201, t, 'POST', '/api/v1/agents', { name: 'Replying Agent', email: 'replying@agents.test' }, as('admin'));
+      const { key: agentKey } = await createApiKey(t.hub.db, { name: 'replying agent', scopes: ['write'], agentId: agent.id });
+      const { conversationId } = await inbound(t);
+
+      const reply = await expectStatus<{ id: string }>(201, t, 'POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'On it' }, { key: agentKey });
+      const note = await expectStatus<{ id: string }>(201, t, 'POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'VIP', private: true }, as('admin'));
+      await expectStatus(200, t, 'POST', `/api/v1/conversations/${conversationId}/read`, undefined, { key: agentKey });
+
+      expect(await auditOf('message', reply.id)).toEqual([
+        expect.objectContaining({ actorType: 'agent', actorId: agent.id, action: 'reply.created', after: expect.objectContaining({ conversationId, private: false }) as unknown }),
+      ]);
+      expect(await auditOf('message', note.id)).toEqual([
+        expect.objectContaining({ actorType: 'api_key', actorId: adminKeyId, action: 'note.created', after: expect.objectContaining({ conversationId, private: true }) as unknown }),
+      ]);
+      expect(await auditOf('conversation', conversationId)).toEqual([expect.objectContaining({ actorType: 'agent', actorId: agent.id, action: 'conversation.read' })]);
+    });
   });
 });

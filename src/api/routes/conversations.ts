@@ -158,8 +158,8 @@ export function conversationRoutes({ db, outbox, messageMaxLength }: Conversatio
       params: idParams,
       errors: [404],
       responses: { 200: { description: 'The conversation', schema: conversationView } },
-      async handler({ params }) {
-        return { status: 200, body: await markConversationRead(db, params.id) };
+      async handler({ params, apiKey }) {
+        return { status: 200, body: await markConversationRead(db, params.id, actorOfApiKey(apiKey)) };
       },
     }),
     route({

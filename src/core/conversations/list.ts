@@ -1,4 +1,6 @@
 import { Brackets, In, type SelectQueryBuilder } from 'typeorm';
+import type { Actor } from '../actor';
+import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { repo } from '../model/schemas';
@@ -121,10 +123,12 @@ export async function getConversation(db: Database, id: string): Promise<Convers
 }
 
 /** Marks the conversation read by agents: customer messages up to now no longer count as unread. */
-export async function markConversationRead(db: Database, id: string): Promise<ConversationView> {
+export async function markConversationRead(db: Database, id: string, actor: Actor): Promise<ConversationView> {
   await db.transaction(async (manager) => {
-    const result = await repo(manager, 'Conversation').update({ id }, { agentLastSeenAt: new Date() });
+    const agentLastSeenAt = new Date();
+    const result = await repo(manager, 'Conversation').update({ id }, { agentLastSeenAt });
     if (!result.affected) throw new NotFoundError(`Conversation ${id}`);
+    await recordAudit(manager, actor, { action: 'conversation.read', entityType: 'conversation', entityId: id, after: { agentLastSeenAt } });
   });
   return getConversation(db, id);
 }

@@ -1,4 +1,5 @@
 import type { Actor } from '../actor';
+import { recordAudit } from '../audit';
 import { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
@@ -77,6 +78,12 @@ async function attemptReply(
       createdAt: now,
     };
     await insertRows(manager, 'Message', message);
+    await recordAudit(manager, actor, {
+      action: input.private ? 'note.created' : 'reply.created',
+      entityType: 'message',
+      entityId: message.id,
+      after: { conversationId, private: input.private, attachments: input.attachments.length },
+    });
 
     const firstResponse = !input.private && conversation.firstResponseAt === null;
     const changes = { lastMessageAt: now, lastMessagePreview: messagePreview(input.body, input.attachments), updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) };
