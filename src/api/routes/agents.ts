@@ -3,18 +3,19 @@ import { actorOfApiKey } from '../../core/actor';
 import { createAgent, getAgent, listAgents, updateAgent } from '../../core/agents/agents';
 import { createTeam, getTeam, listTeams, updateTeam } from '../../core/agents/teams';
 import type { Database } from '../../core/database';
+import { emailInput, nameInput } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { idParams } from './params';
 import { agentView, teamView } from './views';
 
 const agentFields = {
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(320).transform((e) => e.toLowerCase()),
+  name: nameInput,
+  email: emailInput,
   slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id like U012AB3CD').nullable().optional(),
   status: z.enum(['online', 'away', 'offline']).optional(),
   capacity: z.int().min(0).max(1000).optional().describe('How many open conversations the agent takes at once'),
 };
-const teamFields = { name: z.string().trim().min(1).max(200) };
+const teamFields = { name: nameInput };
 
 export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
   return [

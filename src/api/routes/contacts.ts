@@ -3,8 +3,7 @@ import { actorOfApiKey } from '../../core/actor';
 import { getContact, listContacts, updateContact } from '../../core/contacts/directory';
 import { listConversations } from '../../core/conversations/list';
 import type { Database } from '../../core/database';
-import { ValidationError } from '../../core/errors';
-import { toE164 } from '../../core/phone';
+import { emailInput, nameInput, phoneInput, storedText } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { cursor, idParams, limit } from './params';
 import { contactView, conversationView, pageView } from './views';
@@ -18,10 +17,10 @@ export interface ContactRouteDeps {
 export function contactRoutes({ db, attributesMaxBytes, defaultPhoneRegion }: ContactRouteDeps): RouteSpec[] {
   const patchBody = z
     .strictObject({
-      name: z.string().trim().min(1).max(200).nullable().optional(),
-      email: z.email().max(320).transform((e) => e.toLowerCase()).nullable().optional(),
-      phone: z.string().trim().max(32).nullable().optional().describe('Any format; stored in E.164'),
-      attributes: z.record(z.string().max(100), z.unknown()).optional().describe('Merged into the custom attributes; a key set to null is removed'),
+      name: nameInput.nullable().optional(),
+      email: emailInput.nullable().optional(),
+      phone: phoneInput(defaultPhoneRegion).nullable().optional().describe('Any format; stored in E.164'),
+      attributes: z.record(storedText().max(100), z.unknown()).optional().describe('Merged into the custom attributes; a key set to null is removed'),
     })
     .refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' });
 
@@ -66,14 +65,7 @@ export function contactRoutes({ db, attributesMaxBytes, defaultPhoneRegion }: Co
       errors: [404],
       responses: { 200: { description: 'The contact after the change', schema: contactView } },
       async handler({ params, body, apiKey }) {
-        let phone = body.phone;
-        // An empty string is no phone number either (null clears it).
-        if (phone !== undefined && phone !== null) {
-          phone = toE164(phone, defaultPhoneRegion);
-          if (!phone) throw new ValidationError('phone is not a valid phone number', [{ path: 'phone', message: 'is not a valid phone number', code: 'invalid_format' }]);
-        }
-        const contact = await updateContact(db, params.id, { ...body, phone }, actorOfApiKey(apiKey), attributesMaxBytes);
-        return { status: 200, body: contact };
+        return { status: 200, body: await updateContact(db, params.id, body, actorOfApiKey(apiKey), attributesMaxBytes) };
       },
     }),
     route({

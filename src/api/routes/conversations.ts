@@ -9,6 +9,7 @@ import { listMessages } from '../../core/messages/list';
 import { postReply } from '../../core/messages/replies';
 import { CONVERSATION_STATUSES, PRIORITIES, type ApiKey } from '../../core/model/types';
 import type { Outbox } from '../../core/outbox';
+import { attachmentInput, MAX_ATTACHMENTS, messageText } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { cursor, idParams, limit } from './params';
 import { conversationView, messageView, pageView } from './views';
@@ -40,19 +41,12 @@ const messagesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-const attachment = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
-  contentType: z.string().max(127).optional(),
-  name: z.string().max(255).optional(),
-  size: z.int().nonnegative().optional(),
-});
-
 function replyBody(messageMaxLength: number) {
   return z
     .strictObject({
-      body: z.string().max(messageMaxLength, `is longer than ${messageMaxLength} characters`).default(''),
+      body: messageText(messageMaxLength).default(''),
       private: z.boolean().default(false).describe('A private note: stored, never sent to the customer'),
-      attachments: z.array(attachment).max(10).default([]),
+      attachments: z.array(attachmentInput).max(MAX_ATTACHMENTS).default([]),
     })
     .refine((b) => b.body.trim().length > 0 || b.attachments.length > 0, { message: 'needs a non-empty body or an attachment', path: ['body'] });
 }
