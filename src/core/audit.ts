@@ -1,9 +1,9 @@
-import { Brackets, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Actor } from './actor';
 import type { Database } from './database';
 import { newId } from './ids';
 import { insertRows, repo } from './model/schemas';
-import { decodeCursor, pageOf, type Page } from './pagination';
+import { decodeCursor, pageOf, pastPosition, type Page } from './pagination';
 import { toJson, type Json } from './serialize';
 import type { AuditEntry } from './model/types';
 
@@ -33,10 +33,7 @@ export async function listAudit(db: Database, filter: AuditFilter): Promise<Page
   if (filter.entityType) query.andWhere('a.entityType = :entityType', { entityType: filter.entityType });
   if (filter.entityId) query.andWhere('a.entityId = :entityId', { entityId: filter.entityId });
   if (filter.actorId) query.andWhere('a.actorId = :actorId', { actorId: filter.actorId });
-  if (filter.cursor) {
-    const { at, id } = decodeCursor(filter.cursor);
-    query.andWhere(new Brackets((q) => q.where('a.createdAt < :at', { at }).orWhere('(a.createdAt = :at AND a.id < :id)', { at, id })));
-  }
+  if (filter.cursor) query.andWhere(pastPosition('a', 'createdAt', decodeCursor(filter.cursor), '<'));
   const rows = await query.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(filter.limit + 1).getMany();
   return pageOf(rows, filter.limit, (a) => ({ at: a.createdAt, id: a.id }), (items) => items.map(toJson));
 }

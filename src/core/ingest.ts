@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { resolveSender, type Sender } from './contacts/resolve-sender';
 import { findOrOpenConversation } from './conversations/find-or-open';
-import { Database } from './database';
+import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
-import { messagePreview } from './messages/preview';
+import { insertMessage, recordActivity } from './messages/store';
 import type { Attachment, ChannelName, Message } from './model/types';
 import { eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
+import { retryOnUniqueViolation } from './unique';
 
 /** A customer's message as a channel hands it to core, after verifying and normalizing it. */
 export interface InboundMessage {
@@ -37,19 +38,7 @@ export interface IngestOptions {
   onStored?: (channel: ChannelName) => void;
 }
 
-const MAX_ATTEMPTS = 4;
 
-async function insertMessage(sql: Sql, m: Message): Promise<void> {
-  await sql.run(
-    `INSERT INTO messages (id, "conversationId", channel, direction, "senderKind", "senderId", body, attachments, "externalId",
-       "deliveryStatus", "failureReason", "statusChangedAt", private, metadata, "createdAt")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      m.id, m.conversationId, m.channel, m.direction, m.senderKind, m.senderId, m.body, sql.json(m.attachments), m.externalId,
-      m.deliveryStatus, m.failureReason, sql.date(m.statusChangedAt), sql.bool(m.private), sql.json(m.metadata), sql.date(m.createdAt),
-    ],
-  );
-}
 
 /**
  * The one way a customer message enters the hub: one transaction stores contact, identity, conversation,
@@ -59,15 +48,7 @@ export class Ingestor {
   constructor(private readonly options: IngestOptions) {}
 
   async ingest(input: InboundMessage): Promise<IngestResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(input);
-      } catch (error) {
-        // Concurrent first messages race on the unique (channel, address) and (channel, externalId)
-        // keys; the loser retries and finds the winner's rows.
-        if (!Database.isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    return retryOnUniqueViolation(() => this.attempt(input));
   }
 
   private async attempt(input: InboundMessage): Promise<IngestResult> {
@@ -105,12 +86,11 @@ export class Ingestor {
         createdAt: now,
       };
       await insertMessage(sql, message);
-      const preview = messagePreview(message.body, message.attachments);
-      await sql.run(`UPDATE conversations SET "lastMessageAt" = ?, "lastMessagePreview" = ?, "updatedAt" = ? WHERE id = ?`, [sql.date(now), preview, sql.date(now), conversationId]);
+      const activity = await recordActivity(sql, message, false);
 
       const happened: DomainEvent[] = [];
       if (change.kind !== 'none') {
-        const current = { ...change.conversation, lastMessageAt: now, lastMessagePreview: preview, updatedAt: now };
+        const current = { ...change.conversation, ...activity };
         happened.push(change.kind === 'created' ? events.conversationCreated(current, now) : events.conversationUpdated(current, change.changes, now));
       }
       happened.push(events.messageCreated(message, now));

@@ -1,3 +1,4 @@
+import { Brackets } from 'typeorm';
 import { ValidationError } from './errors';
 
 /** A position in a list ordered by (timestamp, id): opaque to clients, stable under concurrent inserts. */
@@ -18,6 +19,15 @@ export function decodeCursor(text: string): Cursor {
     // reported below
   }
   throw new ValidationError('The cursor is invalid: pass the nextCursor of a previous page.', [{ path: 'cursor', message: 'is not a cursor of this API', code: 'invalid_cursor' }]);
+}
+
+/**
+ * The keyset condition for rows past a position in a list ordered by (`column`, id): `<` for lists in
+ * descending order, `>` for ascending. Rows that share the timestamp are told apart by their id.
+ */
+export function pastPosition(alias: string, column: string, position: Cursor, op: '<' | '>'): Brackets {
+  const at = `${alias}.${column}`;
+  return new Brackets((q) => q.where(`${at} ${op} :cursorAt`, { cursorAt: position.at }).orWhere(`(${at} = :cursorAt AND ${alias}.id ${op} :cursorId)`, { cursorId: position.id }));
 }
 
 export interface Page<T> {

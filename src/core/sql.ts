@@ -15,8 +15,8 @@ function forPostgres(text: string): string {
 }
 
 /**
- * Plain SQL for the few statements on the ingest hot path, where building queries through TypeORM cost
- * more than running them. Values are stored exactly as TypeORM stores them (SQLite dates as UTC text,
+ * Plain SQL for the few statements on the hot path of every message, where building queries through
+ * TypeORM cost more than running them. Values are stored exactly as TypeORM stores them (SQLite dates as UTC text,
  * booleans as 0/1, JSON columns as text), so rows written here read back through the entities unchanged.
  */
 export class Sql {

@@ -1,11 +1,11 @@
-import { Brackets } from 'typeorm';
 import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { repo, updateRow } from '../model/schemas';
 import type { Contact } from '../model/types';
-import { decodeCursor, pageOf, type Page } from '../pagination';
+import { decodeCursor, pageOf, pastPosition, type Page } from '../pagination';
+import { contactMatches } from './search';
 import { toJson, type Json } from '../serialize';
 
 export interface ContactSearch {
@@ -19,27 +19,15 @@ export interface ContactPatch {
   name?: string | null;
   email?: string | null;
   phone?: string | null;
-  /** Replaces the custom attributes; a key set to null is removed. */
+  /** Merged into the custom attributes; a key set to null is removed. */
   attributes?: Record<string, unknown>;
 }
 
 /** Contacts, newest first, one page at a time. */
 export async function listContacts(db: Database, search: ContactSearch): Promise<Page<Json<Contact>>> {
   const query = repo(db.manager, 'Contact').createQueryBuilder('ct');
-  if (search.q) {
-    const like = `%${search.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query.andWhere(
-      new Brackets((q) => {
-        q.where("LOWER(ct.name) LIKE :like ESCAPE '\\'", { like })
-          .orWhere("LOWER(ct.email) LIKE :like ESCAPE '\\'", { like })
-          .orWhere("ct.phone LIKE :like ESCAPE '\\'", { like });
-      }),
-    );
-  }
-  if (search.cursor) {
-    const { at, id } = decodeCursor(search.cursor);
-    query.andWhere(new Brackets((q) => q.where('ct.createdAt < :at', { at }).orWhere('(ct.createdAt = :at AND ct.id < :id)', { at, id })));
-  }
+  if (search.q) query.andWhere(contactMatches('ct', search.q));
+  if (search.cursor) query.andWhere(pastPosition('ct', 'createdAt', decodeCursor(search.cursor), '<'));
   const rows = await query.orderBy('ct.createdAt', 'DESC').addOrderBy('ct.id', 'DESC').limit(search.limit + 1).getMany();
   return pageOf(rows, search.limit, (c) => ({ at: c.createdAt, id: c.id }), (items) => items.map(toJson));
 }
@@ -53,23 +41,23 @@ export async function getContact(db: Database, id: string): Promise<Json<Contact
 /** Changes a contact's details and custom attributes, audited; attributes are bounded in size. */
 export async function updateContact(db: Database, id: string, patch: ContactPatch, actor: Actor, maxAttributeBytes: number): Promise<Json<Contact>> {
   return db.transaction(async (manager) => {
-      const contact = await repo(manager, 'Contact').findOneBy({ id });
-      if (!contact) throw new NotFoundError(`Contact ${id}`);
-      const changes: Partial<Contact> = {};
-      if (patch.name !== undefined) changes.name = patch.name;
-      if (patch.email !== undefined) changes.email = patch.email;
-      if (patch.phone !== undefined) changes.phone = patch.phone;
-      if (patch.attributes !== undefined) {
-        const attributes = Object.fromEntries(Object.entries({ ...contact.attributes, ...patch.attributes }).filter(([, value]) => value !== null));
-        const size = Buffer.byteLength(JSON.stringify(attributes));
-        if (size > maxAttributeBytes) {
-          throw new ValidationError(`Custom attributes would take ${size} bytes; the limit is ${maxAttributeBytes}`, [{ path: 'attributes', message: `exceeds ${maxAttributeBytes} bytes`, code: 'too_big' }]);
-        }
-        changes.attributes = attributes;
+    const contact = await repo(manager, 'Contact').findOneBy({ id });
+    if (!contact) throw new NotFoundError(`Contact ${id}`);
+    const changes: Partial<Contact> = {};
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.email !== undefined) changes.email = patch.email;
+    if (patch.phone !== undefined) changes.phone = patch.phone;
+    if (patch.attributes !== undefined) {
+      const attributes = Object.fromEntries(Object.entries({ ...contact.attributes, ...patch.attributes }).filter(([, value]) => value !== null));
+      const size = Buffer.byteLength(JSON.stringify(attributes));
+      if (size > maxAttributeBytes) {
+        throw new ValidationError(`Custom attributes would take ${size} bytes; the limit is ${maxAttributeBytes}`, [{ path: 'attributes', message: `exceeds ${maxAttributeBytes} bytes`, code: 'too_big' }]);
       }
-      const updated: Contact = { ...contact, ...changes, updatedAt: new Date() };
-      await updateRow(manager, 'Contact', id, { ...changes, updatedAt: updated.updatedAt });
-      await recordAudit(manager, actor, { action: 'contact.updated', entityType: 'contact', entityId: id, before: valuesBefore(contact, changes), after: changes });
-      return toJson(updated);
+      changes.attributes = attributes;
+    }
+    const updated: Contact = { ...contact, ...changes, updatedAt: new Date() };
+    await updateRow(manager, 'Contact', id, { ...changes, updatedAt: updated.updatedAt });
+    await recordAudit(manager, actor, { action: 'contact.updated', entityType: 'contact', entityId: id, before: valuesBefore(contact, changes), after: changes });
+    return toJson(updated);
   });
 }

@@ -1,11 +1,12 @@
-import { Brackets, In, type SelectQueryBuilder } from 'typeorm';
+import { In, type SelectQueryBuilder } from 'typeorm';
+import { contactMatches } from '../contacts/search';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { repo } from '../model/schemas';
 import type { Agent, Contact, Conversation, ConversationStatus } from '../model/types';
-import { decodeCursor, pageOf, type Page } from '../pagination';
+import { decodeCursor, pageOf, pastPosition, type Page } from '../pagination';
 import { toJson, type Json } from '../serialize';
 
 export interface ConversationFilter {
@@ -35,10 +36,6 @@ export type ConversationView = Json<Conversation> & {
 
 function seconds(from: Date, to: Date | null): number | null {
   return to ? Math.round((to.getTime() - from.getTime()) / 1000) : null;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Adds the views' joined data (contact, assignee, unread counts) to conversations, in three queries. */
@@ -89,26 +86,14 @@ function applyFilter(query: SelectQueryBuilder<Conversation>, filter: Conversati
   if (filter.tag) query.andWhere(`${engine === 'postgres' ? 'strpos' : 'instr'}(c.tags, :tag) > 0`, { tag: JSON.stringify(filter.tag) });
   if (filter.contactId) query.andWhere('c.contactId = :contactId', { contactId: filter.contactId });
   if (filter.updatedSince) query.andWhere('c.updatedAt >= :updatedSince', { updatedSince: filter.updatedSince });
-  if (filter.q) {
-    const like = `%${escapeLike(filter.q.toLowerCase())}%`;
-    query.innerJoin('Contact', 'ct', 'ct.id = c.contactId').andWhere(
-      new Brackets((q) => {
-        q.where("LOWER(ct.name) LIKE :like ESCAPE '\\'", { like })
-          .orWhere("LOWER(ct.email) LIKE :like ESCAPE '\\'", { like })
-          .orWhere("ct.phone LIKE :like ESCAPE '\\'", { like });
-      }),
-    );
-  }
+  if (filter.q) query.innerJoin('Contact', 'ct', 'ct.id = c.contactId').andWhere(contactMatches('ct', filter.q));
 }
 
 /** Conversations, newest activity first, one page at a time (keyset on last activity and id). */
 export async function listConversations(db: Database, filter: ConversationFilter): Promise<Page<ConversationView>> {
   const query = repo(db.manager, 'Conversation').createQueryBuilder('c');
   applyFilter(query, filter, db.engine);
-  if (filter.cursor) {
-    const { at, id } = decodeCursor(filter.cursor);
-    query.andWhere(new Brackets((q) => q.where('c.lastMessageAt < :at', { at }).orWhere('(c.lastMessageAt = :at AND c.id < :id)', { at, id })));
-  }
+  if (filter.cursor) query.andWhere(pastPosition('c', 'lastMessageAt', decodeCursor(filter.cursor), '<'));
   const rows = await query.orderBy('c.lastMessageAt', 'DESC').addOrderBy('c.id', 'DESC').limit(filter.limit + 1).getMany();
   const page = pageOf(rows, filter.limit, (c) => ({ at: c.lastMessageAt, id: c.id }), (items) => items);
   return { items: await viewsOf(db, page.items), nextCursor: page.nextCursor };

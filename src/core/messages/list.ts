@@ -1,8 +1,8 @@
-import { Brackets } from 'typeorm';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { repo } from '../model/schemas';
 import type { Message } from '../model/types';
+import { pastPosition } from '../pagination';
 import { toJson, type Json } from '../serialize';
 
 export interface MessageListOptions {
@@ -35,8 +35,7 @@ export async function listMessages(db: Database, conversationId: string, options
   if (anchorId) {
     const anchor = await repo(manager, 'Message').findOne({ where: { id: anchorId, conversationId }, select: { id: true, createdAt: true } });
     if (!anchor) throw new ValidationError(`No message ${anchorId} in this conversation`, [{ path: options.after ? 'after' : 'before', message: 'is not a message of this conversation', code: 'not_found' }]);
-    const op = options.after ? '>' : '<';
-    query.andWhere(new Brackets((q) => q.where(`m.createdAt ${op} :at`, { at: anchor.createdAt }).orWhere(`(m.createdAt = :at AND m.id ${op} :id)`, { at: anchor.createdAt, id: anchor.id })));
+    query.andWhere(pastPosition('m', 'createdAt', { at: anchor.createdAt, id: anchor.id }, options.after ? '>' : '<'));
   }
   const direction = options.before ? 'DESC' : 'ASC';
   const rows = await query.orderBy('m.createdAt', direction).addOrderBy('m.id', direction).limit(options.limit + 1).getMany();

@@ -1,15 +1,16 @@
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
-import { Database } from '../database';
+import type { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
 import { rememberIdempotent, replayIdempotent, type IdempotentRequest, type StoredResponse } from '../idempotency';
-import { insertRows, repo } from '../model/schemas';
 import type { Attachment, Message } from '../model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
 import { toJson } from '../serialize';
 import { lockConversation } from '../conversations/update';
-import { messagePreview } from './preview';
+import { Sql } from '../sql';
+import { retryOnUniqueViolation } from '../unique';
+import { insertMessage, recordActivity } from './store';
 
 export interface ReplyInput {
   body: string;
@@ -23,8 +24,6 @@ export interface ReplyResult extends StoredResponse {
   replayed: boolean;
 }
 
-const MAX_ATTEMPTS = 4;
-
 /**
  * An agent's reply or private note. The message is stored as `queued` (or `internal` for a note) with
  * a delivery job in the same transaction; the first reply sets the conversation's first-response time.
@@ -36,14 +35,8 @@ export async function postReply(
   actor: Actor,
   idempotency?: IdempotentRequest,
 ): Promise<ReplyResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await attemptReply(deps, conversationId, input, actor, idempotency);
-    } catch (error) {
-      // Concurrent retries of one Idempotency-Key: the loser finds the winner's stored response.
-      if (!idempotency || !Database.isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+  // Concurrent retries of one Idempotency-Key race on its unique key; the loser replays the winner's response.
+  return retryOnUniqueViolation(() => attemptReply(deps, conversationId, input, actor, idempotency));
 }
 
 async function attemptReply(
@@ -77,7 +70,8 @@ async function attemptReply(
       metadata: actor.type === 'api_key' ? { apiKeyId: actor.id } : {},
       createdAt: now,
     };
-    await insertRows(manager, 'Message', message);
+    const sql = new Sql(manager, db.engine);
+    await insertMessage(sql, message);
     await recordAudit(manager, actor, {
       action: input.private ? 'note.created' : 'reply.created',
       entityType: 'message',
@@ -86,11 +80,10 @@ async function attemptReply(
     });
 
     const firstResponse = !input.private && conversation.firstResponseAt === null;
-    const changes = { lastMessageAt: now, lastMessagePreview: messagePreview(input.body, input.attachments), updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) };
-    await repo(manager, 'Conversation').update({ id: conversationId }, changes);
+    const activity = await recordActivity(sql, message, firstResponse);
 
     const happened = [events.messageCreated(message, now)];
-    if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...changes }, ['firstResponseAt'], now));
+    if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...activity }, ['firstResponseAt'], now));
     const rows = [eventsOutboxRow(happened, now)];
     if (!input.private) rows.push(deliveryOutboxRow({ messageId: message.id, conversationId }, now));
     await outbox.write(manager, rows);

@@ -1,0 +1,33 @@
+import type { Conversation, Message } from '../model/types';
+import type { Sql } from '../sql';
+import { messagePreview } from './preview';
+
+/** Stores a message (inbound, reply or note) in plain SQL: it is on the hot path of every message. */
+export async function insertMessage(sql: Sql, m: Message): Promise<void> {
+  await sql.run(
+    `INSERT INTO messages (id, "conversationId", channel, direction, "senderKind", "senderId", body, attachments, "externalId",
+       "deliveryStatus", "failureReason", "statusChangedAt", private, metadata, "createdAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      m.id, m.conversationId, m.channel, m.direction, m.senderKind, m.senderId, m.body, sql.json(m.attachments), m.externalId,
+      m.deliveryStatus, m.failureReason, sql.date(m.statusChangedAt), sql.bool(m.private), sql.json(m.metadata), sql.date(m.createdAt),
+    ],
+  );
+}
+
+export type Activity = Pick<Conversation, 'lastMessageAt' | 'lastMessagePreview' | 'updatedAt'> & Partial<Pick<Conversation, 'firstResponseAt'>>;
+
+/**
+ * Makes a new message its conversation's latest activity (time and preview) and, for the first agent
+ * reply, its first-response time. Returns the fields it changed.
+ */
+export async function recordActivity(sql: Sql, message: Message, firstResponse: boolean): Promise<Activity> {
+  const at = message.createdAt;
+  const activity: Activity = { lastMessageAt: at, lastMessagePreview: messagePreview(message.body, message.attachments), updatedAt: at };
+  if (firstResponse) activity.firstResponseAt = at;
+  await sql.run(
+    `UPDATE conversations SET "lastMessageAt" = ?, "lastMessagePreview" = ?, "updatedAt" = ?${firstResponse ? ', "firstResponseAt" = ?' : ''} WHERE id = ?`,
+    [sql.date(at), activity.lastMessagePreview, sql.date(at), ...(firstResponse ? [sql.date(at)] : []), message.conversationId],
+  );
+  return activity;
+}
