@@ -17,7 +17,7 @@ import type { ChannelModule } from './channels/channel';
 import { Database } from './core/database';
 import { Ingestor } from './core/ingest';
 import { DeliveryService } from './core/messages/delivery';
-import { DELIVERY_QUEUE, EVENTS_QUEUE, Outbox, TIMERS_QUEUE } from './core/outbox';
+import { DELIVERY_QUEUE, Outbox, QUEUES } from './core/outbox';
 import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra/db/data-source';
 import { Metrics, type JobCounts } from './infra/metrics';
 import { createFailFastRedis, createRedis, whenReady, withTimeout } from './infra/redis/connection';
@@ -82,9 +82,8 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   metrics.setSources({
     outboxStats: () => outbox.stats(),
     jobCounts: async () => {
-      const queues = [EVENTS_QUEUE, DELIVERY_QUEUE, TIMERS_QUEUE];
-      const counts = await withTimeout(Promise.all(queues.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
-      return Object.fromEntries(queues.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
+      const counts = await withTimeout(Promise.all(QUEUES.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
+      return Object.fromEntries(QUEUES.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
     },
   });
 

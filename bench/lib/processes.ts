@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+export { freePort } from '../../src/infra/net';
 import { join } from 'node:path';
 
 /** dist/ (the compiled bench lives in dist/bench/lib). */
@@ -9,17 +9,6 @@ export const MAIN_JS = join(DIST, 'main.js');
 export const CLI_JS = join(DIST, 'cli.js');
 /** Preloaded (`node -r`) into measured child processes: answers memory questions over IPC. */
 export const MEMORY_PROBE_JS = join(__dirname, 'memory-probe.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;

@@ -13,6 +13,7 @@ export const EVENTS_QUEUE = 'events';
 export const DELIVERY_QUEUE = 'delivery';
 /** Work that waits for its time, such as waking a snoozed conversation. */
 export const TIMERS_QUEUE = 'timers';
+export const QUEUES = [EVENTS_QUEUE, DELIVERY_QUEUE, TIMERS_QUEUE] as const;
 
 export interface DeliveryJob {
   messageId: string;

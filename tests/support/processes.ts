@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+export { freePort } from '../../src/infra/net';
 import { join } from 'node:path';
 
 /** The repository root and the built entry points (`npm test` builds dist/ before jest runs). */
@@ -36,18 +36,6 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-}
-
-/** A port nothing listens on right now, for a child that must come back on the same port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** Only what the child is given: no settings leak in from the test runner's environment. */
