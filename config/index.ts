@@ -49,6 +49,9 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   if (values.apiChannelWebhookUrl && !values.apiChannelWebhookSecret) {
     throw new ConfigError('API_CHANNEL_WEBHOOK_SECRET', 'is required when API_CHANNEL_WEBHOOK_URL is set');
   }
+  if (Boolean(values.twilioAccountSid) !== Boolean(values.twilioAuthToken)) {
+    throw new ConfigError(values.twilioAccountSid ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID', 'is required with the other Twilio credential');
+  }
   return {
     ...values,
     publicUrl: values.publicUrl ?? `http://localhost:${values.port}`,
@@ -73,8 +76,8 @@ function redactUrlPassword(value: string): string {
 /** The effective configuration as `ENV_NAME → value`, with secrets redacted, for `hub config`. */
 export function describeConfig(config: Config): { env: string; value: string; description: string }[] {
   return (Object.entries(settings) as [SettingName, Setting<unknown>][]).map(([name, definition]) => {
-    const value = config[name];
-    const text = value === undefined ? '' : String(value);
+    const value: unknown = config[name];
+    const text = value === undefined ? '' : definition.show ? definition.show(value) : typeof value === 'string' ? value : JSON.stringify(value);
     return {
       env: definition.env,
       value: definition.secret && text ? redactUrlPassword(text) : text,

@@ -12,6 +12,8 @@ export interface Setting<T> {
   readonly default?: string;
   /** Secrets are redacted by `hub config` and never logged. */
   readonly secret?: boolean;
+  /** How `hub config` writes a parsed value that is not a plain string, number or boolean. */
+  readonly show?: (value: T) => string;
 }
 
 function setting<T>(definition: Setting<T>): Setting<T> {
@@ -119,6 +121,71 @@ export const settings = {
     description: 'Standard Webhooks signing secret (whsec_ followed by base64) for API-channel deliveries; required with API_CHANNEL_WEBHOOK_URL.',
     schema: z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{16,}={0,2}$/, 'expected whsec_ followed by base64').optional(),
     secret: true,
+  }),
+  uploadMaxBytes: setting({
+    env: 'UPLOAD_MAX_BYTES',
+    description: 'Largest file the hub stores (widget uploads, MMS media, API uploads), in bytes.',
+    schema: integer(1024, 100 * 1024 * 1024),
+    default: '10485760',
+  }),
+  uploadAllowedTypes: setting({
+    env: 'UPLOAD_ALLOWED_TYPES',
+    description: 'Comma-separated file types the hub stores, checked on the bytes, not the name. SVG and HTML are always refused.',
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((type) => type.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/, 'expected MIME types like image/png')).min(1)),
+    show: (types) => types.join(','),
+    default: 'image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain,audio/mpeg,video/mp4,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  }),
+  fileLinkTtlSeconds: setting({
+    env: 'FILE_LINK_TTL_SECONDS',
+    description: 'How long a signed link to a stored file (e.g. an MMS attachment handed to Twilio) stays valid.',
+    schema: integer(10, 7 * 24 * 3600),
+    default: '900',
+  }),
+  twilioAccountSid: setting({
+    env: 'TWILIO_ACCOUNT_SID',
+    description: 'Twilio account SID (AC...). With TWILIO_AUTH_TOKEN it turns the SMS channel on.',
+    schema: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits').optional(),
+  }),
+  twilioAuthToken: setting({
+    env: 'TWILIO_AUTH_TOKEN',
+    description: "Twilio auth token: signs Twilio's webhooks and authenticates the hub's requests to Twilio.",
+    schema: z.string().regex(/^[0-9a-zA-Z]{16,64}$/, 'expected the 32-character auth token').optional(),
+    secret: true,
+  }),
+  twilioNumbers: setting({
+    env: 'TWILIO_NUMBERS',
+    description: 'Comma-separated Twilio numbers in E.164, each optionally =Team name (e.g. +15550100=Support,+15550101). Also managed with /api/v1/sms-numbers.',
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^\+[1-9]\d{6,14}(=.{1,200})?$/, 'expected +E.164 numbers, each optionally =Team name')
+            .transform((entry) => {
+              const [address = '', teamName] = entry.split(/=(.*)/s, 2);
+              return { address, teamName: teamName?.trim() || undefined };
+            }),
+        ),
+      ),
+    default: '',
+    show: (numbers) => numbers.map(({ address, teamName }) => (teamName ? `${address}=${teamName}` : address)).join(','),
+  }),
+  twilioApiUrl: setting({
+    env: 'TWILIO_API_URL',
+    description: "Base URL of Twilio's REST API; tests point it at a local emulator.",
+    schema: url(['http', 'https']).transform((v) => v.replace(/\/+$/, '')),
+    default: 'https://api.twilio.com',
+  }),
+  smsHelpReply: setting({
+    env: 'SMS_HELP_REPLY',
+    description: 'The answer to a customer texting HELP (carriers require one).',
+    schema: z.string().min(1).max(1600),
+    default: 'You are texting our support team; we answer here. Reply STOP to stop messages, START to resume.',
   }),
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',

@@ -11,18 +11,28 @@ import { auditRoutes } from './api/routes/audit';
 import { contactRoutes } from './api/routes/contacts';
 import { conversationRoutes } from './api/routes/conversations';
 import { eventRoutes } from './api/routes/events';
+import { fileRoutes, publicFileRoutes } from './api/routes/files';
 import type { RouteSpec } from './api/http/route';
 import { apiChannel } from './channels/api';
 import type { ChannelModule } from './channels/channel';
+import { SMS_CHANNEL, smsChannel } from './channels/sms';
+import { SYSTEM } from './core/actor';
+import { ensureInboxes } from './core/inboxes/inboxes';
 import { Database } from './core/database';
+import { FileLinks } from './core/files/links';
+import type { UploadPolicy } from './core/files/uploads';
 import { Ingestor } from './core/ingest';
 import { DeliveryService } from './core/messages/delivery';
+import { DeliveryReceipts } from './core/messages/receipts';
 import { DELIVERY_QUEUE, Outbox, QUEUES } from './core/outbox';
+import type { FileStorage } from './core/ports/file-storage';
+import { hubSecret } from './core/secrets';
 import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra/db/data-source';
 import { Metrics, type JobCounts } from './infra/metrics';
 import { createFailFastRedis, createRedis, whenReady, withTimeout } from './infra/redis/connection';
 import { RedisEventBus } from './infra/redis/event-bus';
 import { LOCAL_REDIS_URL, resolveRedis } from './infra/redis/resolve';
+import { LocalFileStorage } from './infra/storage/local-file-storage';
 import { BullJobPublisher } from './workers/job-publisher';
 import { startWorkers, type RunningWorkers } from './workers';
 
@@ -40,6 +50,11 @@ export interface Hub {
   ingestor: Ingestor;
   outbox: Outbox;
   delivery: DeliveryService;
+  /** Uploaded files (API uploads, widget uploads, MMS media). */
+  storage: FileStorage;
+  /** Signed links to stored files, for those without an API key (Twilio, visitors' browsers). */
+  links: FileLinks;
+  uploadPolicy: UploadPolicy;
   workers?: RunningWorkers;
   redisUrl: string;
   /** Graceful stop: no new requests or jobs, running ones finish (bounded), then every connection closes. */
@@ -61,6 +76,10 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   const applied = await migrate(dataSource);
   const db = new Database(dataSource);
   logger.info({ engine: databaseEngine(config), migrations: applied }, `database ${describeDatabase(config)}`);
+
+  const storage = new LocalFileStorage(config.dataDir);
+  const uploadPolicy: UploadPolicy = { maxBytes: config.uploadMaxBytes, allowedTypes: config.uploadAllowedTypes };
+  const links = new FileLinks(await hubSecret(db, 'file-links'), config.publicUrl, config.fileLinkTtlSeconds);
 
   // Producers fail fast while Redis is down (the outbox keeps the rows); consumers wait and reconnect.
   const producerRedis = createFailFastRedis(redis.url);
@@ -87,6 +106,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     },
   });
 
+  const receipts = new DeliveryReceipts({ db, outbox });
   const channels: ChannelModule[] = [
     apiChannel({
       ingestor,
@@ -95,8 +115,29 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       webhook: config.apiChannelWebhookUrl && config.apiChannelWebhookSecret ? { url: config.apiChannelWebhookUrl, secret: config.apiChannelWebhookSecret } : undefined,
     }),
   ];
+  if (config.twilioAccountSid && config.twilioAuthToken) {
+    await ensureInboxes(db, SMS_CHANNEL, config.twilioNumbers, SYSTEM);
+    channels.push(
+      smsChannel({
+        db,
+        ingestor,
+        receipts,
+        storage,
+        uploadPolicy,
+        fileUrl: (fileKey) => links.signedUrl(fileKey),
+        accountSid: config.twilioAccountSid,
+        authToken: config.twilioAuthToken,
+        apiUrl: config.twilioApiUrl,
+        publicUrl: config.publicUrl,
+        defaultNumber: config.twilioNumbers[0]?.address,
+        helpReply: config.smsHelpReply,
+        timeoutMs: config.deliveryTimeoutMs,
+        logger: logger.child({ channel: SMS_CHANNEL }),
+      }),
+    );
+  }
   const delivery = new DeliveryService(
-    { db, outbox, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
+    { db, receipts, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
     channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
   );
   const live = role === 'worker' ? undefined : new LiveEvents(bus, config.sseHeartbeatSeconds * 1000, logger.child({ component: 'live-events' }));
@@ -104,7 +145,8 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
 
   const routes: RouteSpec[] = [
     ...channels.flatMap((channel) => channel.apiRoutes ?? []),
-    ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength }),
+    ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
+    ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...agentRoutes({ db }),
     ...auditRoutes({ db }),
@@ -120,6 +162,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       logger,
       metrics,
       channels,
+      rootRoutes: [publicFileRoutes({ storage, links })],
       routes,
       bodyLimitBytes: config.httpBodyLimitBytes,
       trustProxy: config.trustProxy,
@@ -177,6 +220,9 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     ingestor,
     outbox,
     delivery,
+    storage,
+    links,
+    uploadPolicy,
     workers,
     redisUrl: redis.url,
     async stop() {

@@ -19,6 +19,8 @@ export interface AppOptions {
   metrics: Metrics;
   channels: readonly ChannelModule[];
   readiness: Record<string, ReadinessCheck>;
+  /** Routers mounted at the root that are not a channel's and carry their own checks (signed file links). */
+  rootRoutes?: readonly Router[];
   /** Every REST route under /api/v1, the channels' included. */
   routes: readonly RouteSpec[];
   bodyLimitBytes: number;
@@ -77,6 +79,7 @@ export function createApp(options: AppOptions): Express {
   for (const channel of options.channels) {
     if (channel.webhookRoutes) app.use(channel.webhookRoutes);
   }
+  for (const router of options.rootRoutes ?? []) app.use(router);
 
   const routes = new ApiRoutes().add(...options.routes);
   const openApi = buildOpenApi(routes, options.version, options.publicUrl);
@@ -86,6 +89,7 @@ export function createApp(options: AppOptions): Express {
   });
   const v1 = Router();
   v1.use(requireApiKey(options.db));
+  v1.use(routes.uploadParsers('/api/v1'));
   v1.use(jsonBody(options.bodyLimitBytes));
   v1.use(routes.router('/api/v1'));
   app.use('/api/v1', v1);

@@ -17,6 +17,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
+const UPLOAD_ERROR_DESCRIPTIONS: Record<number, string> = {
+  413: 'The file is larger than the upload limit (file_too_large)',
+  415: "The file's type, read from its bytes, is not accepted (unsupported_file_type)",
+};
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
   return rest;
@@ -43,9 +48,10 @@ function operation(spec: RouteSpec): Record<string, unknown> {
       ...(response.schema || response.contentType ? { content: { [contentType]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } } : {}),
     };
   }
-  const errorStatuses = [...new Set([...(spec.body || spec.query || spec.params ? [400] : []), 401, 403, ...(spec.body ? [413, 415] : []), ...(spec.errors ?? [])])];
+  const errorStatuses = [...new Set([...(spec.body || spec.query || spec.params ? [400] : []), 401, 403, ...(spec.body || spec.upload ? [413, 415] : []), ...(spec.errors ?? [])])];
   for (const status of errorStatuses) {
-    responses[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    const description = (spec.upload ? UPLOAD_ERROR_DESCRIPTIONS[status] : undefined) ?? ERROR_DESCRIPTIONS[status] ?? 'Error';
+    responses[String(status)] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
   return {
     operationId: spec.operationId,
@@ -60,6 +66,7 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     ...(spec.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input'), ...(spec.example !== undefined ? { example: spec.example } : {}) } } } }
       : {}),
+    ...(spec.upload ? { requestBody: { required: true, description: spec.upload.description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } } : {}),
     responses,
   };
 }

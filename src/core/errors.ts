@@ -79,3 +79,16 @@ export class RateLimitedError extends RetryableDeliveryError {
     this.name = 'RateLimitedError';
   }
 }
+
+/** A file whose bytes are of a type the hub does not store (or never serves, like SVG and HTML). */
+export class UnsupportedFileTypeError extends AppError {
+  constructor(detectedType: string) {
+    super(415, 'unsupported_file_type', `Files of type ${detectedType} are not accepted (the type is read from the file's bytes, not its name).`);
+  }
+}
+
+export class FileTooLargeError extends AppError {
+  constructor(maxBytes: number) {
+    super(413, 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`);
+  }
+}

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
+import { applyConsent, type Consent } from './contacts/consent';
 import { resolveSender, type Sender } from './contacts/resolve-sender';
 import { findOrOpenConversation } from './conversations/find-or-open';
 import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
+import { routeOf } from './inboxes/inboxes';
 import { insertMessage, recordActivity } from './messages/store';
-import type { Attachment, ChannelName, Message } from './model/types';
-import { eventsOutboxRow, type Outbox } from './outbox';
+import { repo } from './model/schemas';
+import type { Attachment, ChannelName, Message, OutboxEvent } from './model/types';
+import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
 import { retryOnUniqueViolation } from './unique';
 
@@ -19,6 +22,12 @@ export interface InboundMessage {
   body: string;
   attachments?: Attachment[];
   metadata?: Record<string, unknown>;
+  /** The business's address the customer wrote to (a Twilio number): picks the conversation and its team. */
+  channelAddress?: string;
+  /** The message is an opt-out or opt-in keyword, recorded on the sender's address with the message. */
+  consent?: Consent;
+  /** An automatic answer (an SMS HELP reply), stored and queued for delivery with the message. */
+  autoReply?: string;
 }
 
 export interface IngestResult {
@@ -39,7 +48,6 @@ export interface IngestOptions {
 }
 
 
-
 /**
  * The one way a customer message enters the hub: one transaction stores contact, identity, conversation,
  * message and the outbox rows of what follows; after commit the outbox hands the work to the queues.
@@ -49,6 +57,11 @@ export class Ingestor {
 
   async ingest(input: InboundMessage): Promise<IngestResult> {
     return retryOnUniqueViolation(() => this.attempt(input));
+  }
+
+  /** Whether a channel's message is stored already, so a retried webhook can skip costly work (media downloads). */
+  async isStored(channel: ChannelName, externalId: string): Promise<boolean> {
+    return repo(this.options.db.manager, 'Message').existsBy({ channel, externalId });
   }
 
   private async attempt(input: InboundMessage): Promise<IngestResult> {
@@ -64,8 +77,10 @@ export class Ingestor {
       if (stored) return { duplicate: true, ...stored, outboxRows: [] };
 
       const now = new Date();
-      const identity = await resolveSender(manager, db.engine, input.channel, input.sender, now);
-      const change = await findOrOpenConversation(manager, db.engine, identity, now, reopenWindowMs);
+      const sender = await resolveSender(manager, db.engine, input.channel, input.sender, now);
+      const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
+      const route = await routeOf(manager, input.channel, input.channelAddress);
+      const change = await findOrOpenConversation(manager, db.engine, identity, route, now, reopenWindowMs);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message: Message = {
@@ -86,7 +101,10 @@ export class Ingestor {
         createdAt: now,
       };
       await insertMessage(sql, message);
-      const activity = await recordActivity(sql, message, false);
+      // Nobody who opted out is messaged, not even automatically.
+      const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
+      if (reply) await insertMessage(sql, reply);
+      const activity = await recordActivity(sql, reply ?? message, false);
 
       const happened: DomainEvent[] = [];
       if (change.kind !== 'none') {
@@ -94,7 +112,12 @@ export class Ingestor {
         happened.push(change.kind === 'created' ? events.conversationCreated(current, now) : events.conversationUpdated(current, change.changes, now));
       }
       happened.push(events.messageCreated(message, now));
-      const rows = [eventsOutboxRow(happened, now)];
+      const rows: OutboxEvent[] = [];
+      if (reply) {
+        happened.push(events.messageCreated(reply, now));
+        rows.push(deliveryOutboxRow({ messageId: reply.id, conversationId }, now));
+      }
+      rows.unshift(eventsOutboxRow(happened, now));
       await outbox.write(manager, rows);
       return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id, outboxRows: rows };
     });
@@ -111,4 +134,24 @@ export class Ingestor {
     void outbox.dispatch(outboxRows);
     return result;
   }
+}
+
+/** The hub's own answer to a message, sent on the customer's channel like an agent's reply. */
+function automaticReply(to: Message, body: string): Message {
+  // A millisecond later than the message it answers, so that both engines list them in that order.
+  const at = new Date(to.createdAt.getTime() + 1);
+  return {
+    ...to,
+    id: newId(),
+    direction: 'outbound',
+    senderKind: 'system',
+    senderId: null,
+    body,
+    attachments: [],
+    externalId: null,
+    deliveryStatus: 'queued',
+    statusChangedAt: at,
+    metadata: { autoReplyTo: to.id },
+    createdAt: at,
+  };
 }

@@ -18,7 +18,9 @@ import {
   type TeamItem,
 } from '../support/agent-api';
 import { ENGINES } from '../support/env';
+import { pngBytes } from '../support/files';
 import { startTestHub, type TestHub } from '../support/hub';
+import { TWILIO_TEST_ENV } from '../support/twilio';
 
 /**
  * Contacts, agents and teams over the Agent API, the scopes every route requires, and the audit log
@@ -41,7 +43,8 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
   let adminKeyId: string;
 
   beforeAll(async () => {
-    t = await startTestHub(engine, { env: { CONTACT_ATTRIBUTES_MAX_BYTES: String(ATTRIBUTES_MAX_BYTES) } });
+    // The SMS channel is on so that its routes get the same scope checks.
+    t = await startTestHub(engine, { env: { CONTACT_ATTRIBUTES_MAX_BYTES: String(ATTRIBUTES_MAX_BYTES), ...TWILIO_TEST_ENV } });
     keys.read = (await createApiKey(t.hub.db, { name: 'reader', scopes: ['read'] })).key;
     keys.write = (await createApiKey(t.hub.db, { name: 'writer', scopes: ['write'] })).key;
     const admin = await createApiKey(t.hub.db, { name: 'admin', scopes: ['admin'] });
@@ -256,12 +259,17 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
       const { contactId, conversationId } = await inbound(t, { name: 'Scope Subject' });
       const agent = await expectStatus<AgentItem>(201, t, 'POST', '/api/v1/agents', { name: 'Scope Agent', email: `scope-${randomUUID()}@agents.test` }, as('admin'));
       const team = await expectStatus<TeamItem>(201, t, 'POST', '/api/v1/teams', { name: `Scope ${randomUUID()}` }, as('admin'));
-      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id };
+      const smsNumber = await expectStatus<{ id: string }>(201, t, 'POST', '/api/v1/sms-numbers', { address: `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}` }, as('admin'));
+      const file = await fetch(`${t.url}/api/v1/files?name=scope.png`, { method: 'POST', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'image/png' }, body: pngBytes() });
+      const { fileKey } = (await file.json()) as { fileKey: string };
+      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id, 'sms-numbers': smsNumber.id };
       const result: (Operation & { url: string })[] = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(methods)) {
           if (!op['x-scope']) continue; // the OpenAPI document itself needs no key
-          const url = path.replace(/\/(\w+)\/\{id\}/, (_, resource: string) => `/${resource}/${idFor[resource] ?? 'unknown-resource'}`);
+          const url = path
+            .replace(/\/([\w-]+)\/\{id\}/, (_, resource: string) => `/${resource}/${idFor[resource] ?? 'unknown-resource'}`)
+            .replace('/files/{key}', `/files/${fileKey}`);
           expect(url).not.toContain('{');
           result.push({ method: method.toUpperCase(), path, url, scope: op['x-scope'], operationId: op.operationId });
         }
@@ -276,7 +284,8 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
       const hasBody = method !== 'GET';
       if (hasBody) headers['content-type'] = 'application/json';
       const res = await fetch(t.url + url, { method, headers, body: hasBody ? '{}' : undefined, signal: controller.signal });
-      if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      // An event stream never ends and a file is not JSON: their status is all that counts.
+      if (!res.headers.get('content-type')?.startsWith('application/json')) {
         controller.abort();
         return { status: res.status };
       }

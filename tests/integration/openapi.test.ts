@@ -1,6 +1,7 @@
 import type { RouteSpec } from '../../src/api/http/route';
 import { openApiPath } from '../../src/api/openapi';
 import { ENGINES } from '../support/env';
+import { TWILIO_TEST_ENV } from '../support/twilio';
 import { startTestHub, type TestHub } from '../support/hub';
 
 /**
@@ -67,7 +68,8 @@ describe.each(ENGINES)('OpenAPI document on %s', (engine) => {
   let specs: RouteSpec[];
 
   beforeAll(async () => {
-    t = await startTestHub(engine);
+    // With the SMS channel on, so that its routes are documented and checked too.
+    t = await startTestHub(engine, { env: TWILIO_TEST_ENV });
     const res = await t.request('/api/v1/openapi.json', { key: null });
     if (res.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.status}`);
     doc = res.body as OpenApiDocument;
@@ -141,8 +143,14 @@ describe.each(ENGINES)('OpenAPI document on %s', (engine) => {
     }
   });
 
-  it('has an example for every request body, and every example validates against the route’s zod body schema', () => {
-    const withBody = operations().filter((o) => o.op.requestBody);
+  it('documents a file upload as raw bytes of any type', () => {
+    const uploads = operations().filter((o) => o.op.requestBody?.content['*/*']);
+    expect(uploads.map((o) => o.key)).toEqual(['POST /api/v1/files']);
+    expect(uploads[0]?.op.requestBody?.content['*/*']?.schema).toEqual({ type: 'string', format: 'binary' });
+  });
+
+  it('has an example for every JSON request body, and every example validates against the route’s zod body schema', () => {
+    const withBody = operations().filter((o) => o.op.requestBody && !o.op.requestBody.content['*/*']);
     expect(withBody.length).toBeGreaterThanOrEqual(8);
     for (const { key, op } of withBody) {
       const content = op.requestBody?.content['application/json'];

@@ -1,4 +1,4 @@
-import { retryAfterMs } from '../../src/channels/api/webhook-delivery';
+import { retryAfterMs } from '../../src/channels/retry-after';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2025-11-25T12:00:00Z');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Attachment } from '../../core/model/types';
 import { toE164 } from '../../core/phone';
+import { FILE_KEY_PATTERN } from '../../core/ports/file-storage';
 
 /**
  * Request fields shared by the API's routes and the channels' inbound schemas, so that a rule about what
@@ -40,6 +42,36 @@ export const attachmentInput = z.strictObject({
   name: storedText().max(255).optional(),
   size: z.int().nonnegative().optional(),
 });
+
+/** The key of a file uploaded with POST /api/v1/files. */
+export const fileKeyInput = z.string().regex(FILE_KEY_PATTERN, 'is not a file key (the fileKey that POST /api/v1/files answered)');
+
+/** An attachment that still has to be looked up: a stored file named by its key alone. */
+export interface FileKeyRef {
+  fileKey: string;
+}
+
+/**
+ * An attachment given by link (the fields of `attachmentInput`) or a file uploaded to the hub (`fileKey`
+ * alone: its type, name and size are the stored ones). One object rather than a union, so that a wrong
+ * field is named (`attachments.0.url`) instead of "matches neither form".
+ */
+export const replyAttachmentInput = z
+  .strictObject({ ...attachmentInput.shape, url: attachmentInput.shape.url.optional(), fileKey: fileKeyInput.optional() })
+  .describe('A link (url, with optional contentType, name, size) or { fileKey } of a file uploaded with POST /api/v1/files')
+  .transform((input, ctx): Attachment | FileKeyRef => {
+    const { fileKey, url, ...rest } = input;
+    if (fileKey !== undefined) {
+      if (url === undefined && Object.keys(rest).length === 0) return { fileKey };
+      ctx.addIssue({ code: 'custom', path: ['fileKey'], message: 'comes alone: the type, name and size of a stored file are the ones it was stored with' });
+      return z.NEVER;
+    }
+    if (url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required, unless the attachment is { fileKey } of an uploaded file' });
+      return z.NEVER;
+    }
+    return { url, ...rest };
+  });
 
 /** A message's text, bounded by MESSAGE_MAX_LENGTH. */
 export function messageText(maxLength: number) {

@@ -7,7 +7,8 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (METHODS_WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
+    // A Buffer body was read as bytes already, by an upload route's own parser.
+    if (METHODS_WITH_BODY.has(req.method) && hasBody && !req.is('application/json') && !Buffer.isBuffer(req.body)) {
       throw new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.');
     }
     next();

@@ -1,5 +1,6 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
+import { FileTooLargeError } from '../../core/errors';
 import type { ApiKey, ApiKeyScope } from '../../core/model/types';
 import { requireScope } from './auth';
 import { parseInput } from './validation';
@@ -46,6 +47,11 @@ export interface RouteSpec<P extends AnySchema | undefined = AnySchema | undefin
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The route takes a file instead of JSON: the request body is the file's bytes, of any content type,
+   * up to `maxBytes` (more is 413 file_too_large). The handler finds them in `req.body` as a Buffer.
+   */
+  upload?: { maxBytes: number; description: string };
   /** An example request body; a test checks it validates against `body`. */
   example?: unknown;
   /** Request headers the route reads, for the docs. */
@@ -84,6 +90,18 @@ function toHandler(spec: RouteSpec): RequestHandler {
   };
 }
 
+function isTooLarge(error: unknown): boolean {
+  return (error as { type?: unknown } | null)?.type === 'entity.too.large';
+}
+
+/** Names the route for metrics, also when a request fails before it reaches the route's handler. */
+function named(template: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.routeTemplate = template;
+    next();
+  };
+}
+
 /** The REST API's routes: each channel and resource adds its own; the app mounts them and documents them. */
 export class ApiRoutes {
   private readonly specs: RouteSpec[] = [];
@@ -101,12 +119,24 @@ export class ApiRoutes {
   router(mountPath: string): Router {
     const router = Router();
     for (const spec of this.specs) {
-      const template = `${mountPath}${spec.path}`;
-      const named: RequestHandler = (_req, res, next) => {
-        res.locals.routeTemplate = template;
-        next();
+      router[spec.method](spec.path, named(`${mountPath}${spec.path}`), requireScope(spec.scope), toHandler(spec));
+    }
+    return router;
+  }
+
+  /**
+   * Reads the bodies of upload routes as bytes; mounted before the JSON parser, which then leaves them
+   * alone. The scope is checked first, so a key that may not upload is refused before its file is read.
+   */
+  uploadParsers(mountPath: string): Router {
+    const router = Router();
+    for (const spec of this.specs) {
+      if (!spec.upload) continue;
+      const { maxBytes } = spec.upload;
+      const tooLarge: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+        next(isTooLarge(error) ? new FileTooLargeError(maxBytes) : error);
       };
-      router[spec.method](spec.path, named, requireScope(spec.scope), toHandler(spec));
+      router[spec.method](spec.path, named(`${mountPath}${spec.path}`), requireScope(spec.scope), express.raw({ type: () => true, limit: maxBytes }), tooLarge);
     }
     return router;
   }

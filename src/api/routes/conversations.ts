@@ -6,10 +6,12 @@ import { requestHash } from '../../core/idempotency';
 import { getConversation, listConversations, markConversationRead } from '../../core/conversations/list';
 import { updateConversation } from '../../core/conversations/update';
 import { listMessages } from '../../core/messages/list';
+import { attachmentOf } from '../../core/files/uploads';
 import { postReply } from '../../core/messages/replies';
-import { CONVERSATION_STATUSES, PRIORITIES, type ApiKey } from '../../core/model/types';
+import { CONVERSATION_STATUSES, PRIORITIES, type ApiKey, type Attachment } from '../../core/model/types';
 import type { Outbox } from '../../core/outbox';
-import { attachmentInput, MAX_ATTACHMENTS, messageText } from '../http/inputs';
+import type { FileStorage } from '../../core/ports/file-storage';
+import { MAX_ATTACHMENTS, messageText, replyAttachmentInput, type FileKeyRef } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { cursor, idParams, limit } from './params';
 import { conversationView, messageView, pageView } from './views';
@@ -18,6 +20,9 @@ export interface ConversationRouteDeps {
   db: Database;
   outbox: Outbox;
   messageMaxLength: number;
+  /** Where `{ fileKey }` attachments of replies are looked up. */
+  storage: FileStorage;
+  publicUrl: string;
 }
 
 const tag = z.string().trim().regex(/^[\p{L}\p{N}][\p{L}\p{N}_-]{0,49}$/u, 'a tag is 1–50 letters, digits, - or _');
@@ -46,7 +51,7 @@ function replyBody(messageMaxLength: number) {
     .strictObject({
       body: messageText(messageMaxLength).default(''),
       private: z.boolean().default(false).describe('A private note: stored, never sent to the customer'),
-      attachments: z.array(attachmentInput).max(MAX_ATTACHMENTS).default([]),
+      attachments: z.array(replyAttachmentInput).max(MAX_ATTACHMENTS).default([]),
     })
     .refine((b) => b.body.trim().length > 0 || b.attachments.length > 0, { message: 'needs a non-empty body or an attachment', path: ['body'] });
 }
@@ -70,7 +75,23 @@ function resolveMe(value: string, apiKey: ApiKey, field: string): string {
   return apiKey.agentId;
 }
 
-export function conversationRoutes({ db, outbox, messageMaxLength }: ConversationRouteDeps): RouteSpec[] {
+/** Replaces `{ fileKey }` attachments by the stored files' full attachments; an unknown key is a 400. */
+async function resolveAttachments(storage: FileStorage, publicUrl: string, attachments: (Attachment | FileKeyRef)[]): Promise<Attachment[]> {
+  const files = await Promise.all(attachments.map(async (attachment) => ('url' in attachment ? undefined : storage.open(attachment.fileKey))));
+  const resolved: Attachment[] = [];
+  const unknown: { path: string; message: string; code: string }[] = [];
+  attachments.forEach((attachment, index) => {
+    const file = files[index];
+    file?.stream.destroy(); // only the metadata is needed
+    if ('url' in attachment) resolved.push(attachment);
+    else if (file) resolved.push(attachmentOf({ fileKey: attachment.fileKey, contentType: file.meta.contentType, name: file.meta.name, size: file.meta.size }, publicUrl));
+    else unknown.push({ path: `attachments.${index}.fileKey`, message: 'is not an uploaded file', code: 'unknown_file' });
+  });
+  if (unknown.length > 0) throw new ValidationError(`Request body is invalid: ${unknown.map((d) => `${d.path}: ${d.message}`).join('; ')}`, unknown);
+  return resolved;
+}
+
+export function conversationRoutes({ db, outbox, messageMaxLength, storage, publicUrl }: ConversationRouteDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -193,10 +214,11 @@ export function conversationRoutes({ db, outbox, messageMaxLength }: Conversatio
         if (key !== undefined && (key.length === 0 || key.length > 255)) {
           throw new ValidationError('Idempotency-Key must be 1–255 characters', [{ path: 'Idempotency-Key', message: 'must be 1–255 characters', code: 'too_big' }]);
         }
+        const attachments = await resolveAttachments(storage, publicUrl, body.attachments);
         const result = await postReply(
           { db, outbox },
           params.id,
-          body,
+          { ...body, attachments },
           actorOfApiKey(apiKey),
           key ? { apiKeyId: apiKey.id, key, requestHash: requestHash('POST', `/conversations/${params.id}/messages`, body) } : undefined,
         );

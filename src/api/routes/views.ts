@@ -5,7 +5,13 @@ import { CONVERSATION_STATUSES, DELIVERY_STATUSES, PRIORITIES } from '../../core
 const timestamp = z.iso.datetime();
 const nullableTimestamp = timestamp.nullable();
 
-export const attachmentView = z.object({ url: z.string(), contentType: z.string().optional(), name: z.string().optional(), size: z.number().optional() });
+export const attachmentView = z.object({
+  url: z.string(),
+  contentType: z.string().optional(),
+  name: z.string().optional(),
+  size: z.number().optional(),
+  fileKey: z.string().optional().describe("Set when the file is in the hub's upload storage (GET /api/v1/files/{fileKey})"),
+});
 
 export const messageView = z.object({
   id: z.string(),
@@ -21,7 +27,9 @@ export const messageView = z.object({
   failureReason: z.string().nullable().describe('Why delivery failed, e.g. "http_400: webhook answered HTTP 400"'),
   statusChangedAt: nullableTimestamp,
   private: z.boolean(),
-  metadata: z.record(z.string(), z.unknown()),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .describe('Channel details, e.g. `segments` (SMS parts Twilio billed for a reply), `to` (the business number an SMS was sent to), `mediaFailures`'),
   createdAt: timestamp,
 });
 
@@ -53,6 +61,7 @@ export const conversationView = z.object({
   contactId: z.string(),
   channel: z.string(),
   identityId: z.string(),
+  channelAddress: z.string().nullable().describe('The business address the customer wrote to (e.g. the Twilio number); replies go out from it'),
   status: z.enum(CONVERSATION_STATUSES),
   assigneeId: z.string().nullable(),
   teamId: z.string().nullable(),
@@ -75,7 +84,7 @@ export const conversationView = z.object({
 
 export const auditView = z.object({
   id: z.string(),
-  actorType: z.enum(['api_key', 'agent', 'system', 'cli']),
+  actorType: z.enum(['api_key', 'agent', 'system', 'cli', 'contact']),
   actorId: z.string().nullable(),
   action: z.string(),
   entityType: z.string(),

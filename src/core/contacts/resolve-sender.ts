@@ -45,19 +45,26 @@ async function fillMissing(sql: Sql, contactId: string, details: Details, now: D
 export async function resolveSender(manager: EntityManager, engine: DatabaseEngine, channel: ChannelName, sender: Sender, now: Date): Promise<ChannelIdentity> {
   const sql = new Sql(manager, engine);
   const details = detailsOf(sender);
-  const [found] = await sql.rows<{ id: string; contactId: string; createdAt: Date | string }>(
-    `SELECT id, "contactId", "createdAt" FROM channel_identities WHERE channel = ? AND address = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
+  const [found] = await sql.rows<{ id: string; contactId: string; optedOutAt: Date | string | null; createdAt: Date | string }>(
+    `SELECT id, "contactId", "optedOutAt", "createdAt" FROM channel_identities WHERE channel = ? AND address = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
     [channel, sender.address],
   );
   if (found) {
     await fillMissing(sql, found.contactId, details, now);
-    return { id: found.id, contactId: found.contactId, channel, address: sender.address, createdAt: sql.readDate(found.createdAt) ?? now };
+    return {
+      id: found.id,
+      contactId: found.contactId,
+      channel,
+      address: sender.address,
+      optedOutAt: sql.readDate(found.optedOutAt),
+      createdAt: sql.readDate(found.createdAt) ?? now,
+    };
   }
 
   const existing = await findContactByEmailOrPhone(manager, sender);
   const contactId = existing?.id ?? (await createContact(manager, details, now));
   if (existing) await fillMissing(sql, existing.id, details, now);
-  const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, createdAt: now };
+  const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, optedOutAt: null, createdAt: now };
   // A concurrent first message from the same address makes this insert fail; ingest retries and then
   // finds the identity the other transaction created.
   await insertRows(manager, 'ChannelIdentity', created);

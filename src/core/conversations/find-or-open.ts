@@ -10,22 +10,30 @@ export type ConversationChange =
   | { kind: 'created'; conversation: Conversation }
   | { kind: 'reopened'; conversation: Conversation; changes: string[] };
 
+/** Where a message came in: the business address the customer wrote to, and the team behind it. */
+export interface ConversationRoute {
+  channelAddress: string | null;
+  teamId: string | null;
+}
+
 /**
- * The conversation a new customer message belongs to: the identity's latest conversation while it is
- * not resolved (a snoozed one wakes up), a resolved one reopened when the message comes within
- * `reopenWindowMs` of its resolution, else a new conversation.
+ * The conversation a new customer message belongs to: the identity's latest conversation with the same
+ * business address while it is not resolved (a snoozed one wakes up), a resolved one reopened when the
+ * message comes within `reopenWindowMs` of its resolution, else a new conversation.
  */
 export async function findOrOpenConversation(
   manager: EntityManager,
   engine: DatabaseEngine,
   identity: ChannelIdentity,
+  route: ConversationRoute,
   now: Date,
   reopenWindowMs: number,
 ): Promise<ConversationChange> {
   const sql = new Sql(manager, engine);
+  const sameAddress = route.channelAddress === null ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
   const [latest] = await sql.rows<{ id: string; status: ConversationStatus; resolvedAt: Date | string | null }>(
-    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
-    [identity.id],
+    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1`,
+    route.channelAddress === null ? [identity.id] : [identity.id, route.channelAddress],
   );
   const conversations = repo(manager, 'Conversation');
 
@@ -46,9 +54,10 @@ export async function findOrOpenConversation(
     contactId: identity.contactId,
     channel: identity.channel,
     identityId: identity.id,
+    channelAddress: route.channelAddress,
     status: 'open',
     assigneeId: null,
-    teamId: null,
+    teamId: route.teamId,
     priority: 'normal',
     tags: [],
     snoozedUntil: null,

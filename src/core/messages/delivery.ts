@@ -1,19 +1,11 @@
 import type { Logger } from 'pino';
 import type { Database } from '../database';
 import { PermanentDeliveryError } from '../errors';
-import { events } from '../events';
 import { repo } from '../model/schemas';
-import type { ChannelName, DeliveryStatus, Message } from '../model/types';
-import { eventsOutboxRow, type Outbox } from '../outbox';
+import type { ChannelName, Message } from '../model/types';
 import type { ChannelAdapter } from '../ports/channel-adapter';
 import { toJson } from '../serialize';
-import { canMoveDeliveryStatus } from './delivery-status';
-
-export interface StatusChange {
-  status: DeliveryStatus;
-  externalId?: string;
-  reason?: string;
-}
+import type { DeliveryReceipts, StatusChange } from './receipts';
 
 /**
  * Sends queued outbound messages through their channel's adapter and records what happened to them.
@@ -23,7 +15,7 @@ export class DeliveryService {
   private readonly adapters: ReadonlyMap<ChannelName, ChannelAdapter>;
 
   constructor(
-    private readonly deps: { db: Database; outbox: Outbox; logger: Logger; timeoutMs: number },
+    private readonly deps: { db: Database; receipts: DeliveryReceipts; logger: Logger; timeoutMs: number },
     adapters: readonly ChannelAdapter[],
   ) {
     this.adapters = new Map(adapters.map((adapter) => [adapter.channel, adapter]));
@@ -40,40 +32,20 @@ export class DeliveryService {
     ]);
     const adapter = this.adapters.get(conversation.channel);
     if (!adapter) throw new PermanentDeliveryError(`No adapter sends on the ${conversation.channel} channel`, 'no_adapter');
+    // The customer may have opted out after the reply was queued.
+    if (identity.optedOutAt) throw new PermanentDeliveryError(`The customer opted out of messages to ${identity.address}`, 'recipient_opted_out');
 
     const receipt = await adapter.send(
       { message: toJson(message), conversation: toJson(conversation), contact: toJson(contact), identity: toJson(identity) },
       { idempotencyKey: message.id, signal: AbortSignal.timeout(this.deps.timeoutMs) },
     );
-    await this.applyStatus(messageId, { status: receipt.status, externalId: receipt.externalId });
+    await this.applyStatus(messageId, { status: receipt.status, externalId: receipt.externalId, metadata: receipt.metadata });
     this.deps.logger.info({ conversationId: conversation.id, messageId, channel: conversation.channel }, 'reply delivered to channel');
     return 'sent';
   }
 
-  /** Moves a message's delivery status forward (never backwards) and tells every process. */
+  /** Moves a message's delivery status forward; see DeliveryReceipts. */
   async applyStatus(messageId: string, change: StatusChange): Promise<Message | undefined> {
-    const { db, outbox } = this.deps;
-    const outcome = await db.transaction(async (manager) => {
-      const message = await repo(manager, 'Message').findOneBy({ id: messageId });
-      if (!message || !canMoveDeliveryStatus(message.deliveryStatus, change.status)) return undefined;
-      const now = new Date();
-      const updated: Message = {
-        ...message,
-        deliveryStatus: change.status,
-        statusChangedAt: now,
-        externalId: change.externalId ?? message.externalId,
-        failureReason: change.reason ?? message.failureReason,
-      };
-      await repo(manager, 'Message').update(
-        { id: messageId },
-        { deliveryStatus: updated.deliveryStatus, statusChangedAt: now, externalId: updated.externalId, failureReason: updated.failureReason },
-      );
-      const rows = [eventsOutboxRow([events.messageUpdated(updated, now)], now)];
-      await outbox.write(manager, rows);
-      return { updated, rows };
-    });
-    if (!outcome) return undefined;
-    void outbox.dispatch(outcome.rows);
-    return outcome.updated;
+    return this.deps.receipts.applyStatus(messageId, change);
   }
 }

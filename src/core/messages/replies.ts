@@ -7,7 +7,9 @@ import { rememberIdempotent, replayIdempotent, type IdempotentRequest, type Stor
 import type { Attachment, Message } from '../model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
 import { toJson } from '../serialize';
+import { assertMayMessage } from '../contacts/consent';
 import { lockConversation } from '../conversations/update';
+import { repo } from '../model/schemas';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
 import { insertMessage, recordActivity } from './store';
@@ -52,6 +54,7 @@ async function attemptReply(
       if (stored) return { response: stored, replayed: true, rows: [] };
     }
     const conversation = await lockConversation(manager, db, conversationId);
+    if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
     const now = new Date();
     const message: Message = {
       id: newId(),

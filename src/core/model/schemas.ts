@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
-import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, IdempotencyRecord, Message, OutboxEvent, Team } from './types';
+import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, HubSecret, IdempotencyRecord, Inbox, Message, OutboxEvent, Team } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -15,6 +15,8 @@ interface EntityTypes {
   OutboxEvent: OutboxEvent;
   IdempotencyRecord: IdempotencyRecord;
   AuditEntry: AuditEntry;
+  Inbox: Inbox;
+  HubSecret: HubSecret;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -73,6 +75,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       contactId: ref(),
       channel: short(32),
       address: short(320),
+      optedOutAt: at(true),
       createdAt: at(),
     }),
     schema('Conversation', 'conversations', {
@@ -80,6 +83,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       contactId: ref(),
       channel: short(32),
       identityId: ref(),
+      channelAddress: short(320, true),
       status: short(16),
       assigneeId: ref(true),
       teamId: ref(true),
@@ -122,6 +126,16 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       updatedAt: at(),
     }),
     schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }),
+    schema('Inbox', 'inboxes', {
+      id,
+      channel: short(32),
+      address: short(320),
+      name: short(200, true),
+      teamId: ref(true),
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('HubSecret', 'hub_secrets', { name: { type: 'varchar', length: 64, primary: true }, value: short(128), createdAt: at() }),
     schema('ApiKey', 'api_keys', {
       id,
       name: short(200),

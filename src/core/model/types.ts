@@ -26,6 +26,8 @@ export interface Attachment {
   contentType?: string;
   name?: string;
   size?: number;
+  /** Set when the file is in the hub's own upload storage: channels hand out signed links to it. */
+  fileKey?: string;
 }
 
 export interface Contact {
@@ -43,6 +45,8 @@ export interface ChannelIdentity {
   contactId: string;
   channel: ChannelName;
   address: string;
+  /** When the customer asked not to be messaged on this address (SMS STOP); replies are refused. */
+  optedOutAt: Date | null;
   createdAt: Date;
 }
 
@@ -51,6 +55,11 @@ export interface Conversation {
   contactId: string;
   channel: ChannelName;
   identityId: string;
+  /**
+   * The business's own address the customer wrote to (the Twilio number, the support mailbox): replies
+   * go out from it. Null where a channel has a single address.
+   */
+  channelAddress: string | null;
   status: ConversationStatus;
   assigneeId: string | null;
   teamId: string | null;
@@ -103,6 +112,17 @@ export interface Team {
   updatedAt: Date;
 }
 
+/** One of the business's addresses on a channel (a Twilio number, a mailbox) and the team it belongs to. */
+export interface Inbox {
+  id: string;
+  channel: ChannelName;
+  address: string;
+  name: string | null;
+  teamId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface ApiKey {
   id: string;
   name: string;
@@ -141,9 +161,16 @@ export interface IdempotencyRecord {
   createdAt: Date;
 }
 
+/** A random secret the hub made for itself (e.g. to sign file links), shared by every process. */
+export interface HubSecret {
+  name: string;
+  value: string;
+  createdAt: Date;
+}
+
 export interface AuditEntry {
   id: string;
-  actorType: 'api_key' | 'agent' | 'system' | 'cli';
+  actorType: 'api_key' | 'agent' | 'system' | 'cli' | 'contact';
   actorId: string | null;
   action: string;
   entityType: string;

@@ -20,6 +20,8 @@ export interface SendReceipt {
   /** The provider's id of the sent message, matched later by delivery receipts. */
   externalId?: string;
   status: 'sent' | 'delivered';
+  /** What the provider told about the message (e.g. SMS segments), merged into its metadata. */
+  metadata?: Record<string, unknown>;
 }
 
 /**

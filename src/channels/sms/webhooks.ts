@@ -1,0 +1,75 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import twilio from 'twilio';
+import { ForbiddenError } from '../../core/errors';
+import type { Ingestor } from '../../core/ingest';
+import type { DeliveryReceipts } from '../../core/messages/receipts';
+import { parseInput } from '../../api/http/validation';
+import { incomingSmsSchema, keywordOf, mediaOf, twilioStatusSchema } from './inbound';
+import type { MediaFetcher } from './media';
+import { SMS_CHANNEL } from './outbound';
+import { statusChangeOf } from './receipts';
+import { verifyTwilioSignature } from './signature';
+
+export interface TwilioWebhookOptions {
+  ingestor: Ingestor;
+  receipts: DeliveryReceipts;
+  media: MediaFetcher;
+  accountSid: string;
+  authToken: string;
+  publicUrl: string;
+  helpReply: string;
+  logger: Logger;
+}
+
+/** An empty TwiML answer: the hub replies later, through the API, not inside Twilio's request. */
+const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
+
+/** Twilio's two webhooks: incoming messages and the delivery receipts of the hub's own messages. */
+export function twilioWebhooks(options: TwilioWebhookOptions): Router {
+  const { ingestor, receipts, media, accountSid, logger } = options;
+  const router = Router();
+  const verified = verifyTwilioSignature(options.authToken, options.publicUrl);
+  const ownAccount = (sid: string) => {
+    if (sid !== accountSid) throw new ForbiddenError('The webhook is for another Twilio account.');
+  };
+
+  router.post('/webhooks/twilio/sms', ...verified, async (req, res) => {
+    const form = req.body as Record<string, unknown>;
+    const sms = parseInput(incomingSmsSchema, form, 'Twilio webhook');
+    ownAccount(sms.AccountSid);
+    // Twilio retries: a message already stored is answered at once, without fetching its media again.
+    if (!(await ingestor.isStored(SMS_CHANNEL, sms.MessageSid))) {
+      const keyword = keywordOf(sms.Body);
+      const fetched = await media.fetchAll(mediaOf(form, sms.NumMedia), { messageSid: sms.MessageSid });
+      const result = await ingestor.ingest({
+        channel: SMS_CHANNEL,
+        externalId: sms.MessageSid,
+        sender: { address: sms.From, phone: sms.From },
+        body: sms.Body,
+        attachments: fetched.attachments,
+        metadata: { to: sms.To, ...(fetched.failures.length > 0 ? { mediaFailures: fetched.failures } : {}) },
+        channelAddress: sms.To,
+        ...(keyword?.kind === 'consent' ? { consent: keyword.consent } : {}),
+        ...(keyword?.kind === 'help' ? { autoReply: options.helpReply } : {}),
+      });
+      res.locals.conversationId = result.conversationId;
+      if (result.duplicate) await media.discard(fetched.attachments);
+    }
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  router.post('/webhooks/twilio/status', ...verified, async (req, res) => {
+    const status = parseInput(twilioStatusSchema, req.body, 'Twilio status callback');
+    ownAccount(status.AccountSid);
+    const change = statusChangeOf(status);
+    const messageId = typeof req.query.messageId === 'string' ? req.query.messageId : (await receipts.findByExternalId(SMS_CHANNEL, status.MessageSid))?.id;
+    if (change && messageId) {
+      const updated = await receipts.applyStatus(messageId, change);
+      if (updated) res.locals.conversationId = updated.conversationId;
+      logger.debug({ messageId, twilioStatus: status.MessageStatus, changed: Boolean(updated) }, 'Twilio receipt');
+    }
+    res.status(204).end();
+  });
+  return router;
+}
