@@ -19,6 +19,7 @@ const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const SUPPORT_NUMBER = '+14155550100';
 const SALES_NUMBER = '+14155550101';
+const MEDIA_LIMIT = 64 * 1024;
 
 interface MessageView {
   id: string;
@@ -71,6 +72,7 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
         TWILIO_NUMBERS: `${SUPPORT_NUMBER}=SMS support,${SALES_NUMBER}`,
         SMS_HELP_REPLY: 'Acme support here. Reply STOP to opt out.',
         DELIVERY_ATTEMPTS: '4',
+        UPLOAD_MAX_BYTES: String(MEDIA_LIMIT),
       },
     });
     target = { url: t.url, publicUrl };
@@ -170,6 +172,7 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       const image = pngBytes();
       const imageUrl = twilio.addMedia('image/png', image);
       const disguised = twilio.addMedia('image/png', Buffer.concat([Buffer.from('MZ'), randomBytes(200)]));
+      const oversized = twilio.addMedia('image/png', Buffer.concat([image, Buffer.alloc(MEDIA_LIMIT)]));
       const sent = await twilio.sendInbound(target, {
         From: newCustomer(),
         To: SUPPORT_NUMBER,
@@ -177,6 +180,7 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
         media: [
           { url: imageUrl, contentType: 'image/png' },
           { url: disguised, contentType: 'image/png' },
+          { url: oversized, contentType: 'image/png' },
         ],
       });
       expect(sent.status).toBe(200);
@@ -184,7 +188,10 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       const [message] = await messagesOf(conversation.id);
       expect(message?.attachments).toHaveLength(1);
       expect(message?.attachments[0]).toMatchObject({ contentType: 'image/png', size: image.length });
-      expect(message?.metadata.mediaFailures).toEqual([expect.objectContaining({ index: 1, contentType: 'image/png' })]);
+      expect(message?.metadata.mediaFailures).toEqual([
+        expect.objectContaining({ index: 1, contentType: 'image/png', reason: expect.stringMatching(/type/i) as unknown }),
+        { index: 2, contentType: 'image/png', reason: `the media is larger than ${MEDIA_LIMIT} bytes` },
+      ]);
 
       const file = await fetch(message?.attachments[0]?.url ?? '', { headers: { authorization: `Bearer ${t.apiKey}` } });
       expect(file.status).toBe(200);
@@ -345,8 +352,12 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       const body = `Welcome back ${randomBytes(3).toString('hex')}`;
       const created = await reply(conversation.id, body);
       expect(created.status).toBe(201);
-      await waitForStatus((created.body as MessageView).id, ['sent']);
-      expect((await sentToTwilio(body)).to).toBe(from);
+      const messageId = (created.body as MessageView).id;
+      await waitForStatus(messageId, ['sent']);
+      const sent = await sentToTwilio(body);
+      expect(sent.to).toBe(from);
+      await twilio.sendStatus(target, sent, 'delivered');
+      await waitForStatus(messageId, ['delivered']);
     });
 
     it('answers HELP with the configured text', async () => {

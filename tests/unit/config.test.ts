@@ -225,3 +225,34 @@ describe('describeConfig', () => {
     }
   });
 });
+
+describe('SMS settings', () => {
+  const sid = `AC${'ab'.repeat(16)}`;
+  const token = 'f'.repeat(32);
+
+  it('leaves the SMS channel off without credentials, and needs both of them', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({ twilioAccountSid: undefined, twilioAuthToken: undefined, twilioNumbers: [], twilioApiUrl: 'https://api.twilio.com' });
+    expect(configError({ TWILIO_ACCOUNT_SID: sid }).setting).toBe('TWILIO_AUTH_TOKEN');
+    expect(configError({ TWILIO_AUTH_TOKEN: token }).setting).toBe('TWILIO_ACCOUNT_SID');
+    expect(configError({ TWILIO_ACCOUNT_SID: 'ACnothex', TWILIO_AUTH_TOKEN: token }).setting).toBe('TWILIO_ACCOUNT_SID');
+  });
+
+  it('reads numbers with optional teams, and writes them back the same way', () => {
+    const config = loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_NUMBERS: ' +14155550100=Support , +14155550101,+442079460958=Sales = UK ' }, CWD);
+    expect(config.twilioNumbers).toEqual([
+      { address: '+14155550100', teamName: 'Support' },
+      { address: '+14155550101', teamName: undefined },
+      { address: '+442079460958', teamName: 'Sales = UK' },
+    ]);
+    expect(described(config)).toMatchObject({ TWILIO_NUMBERS: '+14155550100=Support,+14155550101,+442079460958=Sales = UK', TWILIO_AUTH_TOKEN: '***' });
+    for (const bad of ['4155550100', '+14155550100;+14155550101', '+1415=']) {
+      expect(configError({ TWILIO_NUMBERS: bad }).setting).toBe('TWILIO_NUMBERS');
+    }
+  });
+
+  it('checks the upload limits and types', () => {
+    expect(loadConfig({ UPLOAD_ALLOWED_TYPES: 'image/PNG, application/pdf' }, CWD).uploadAllowedTypes).toEqual(['image/png', 'application/pdf']);
+    expect(configError({ UPLOAD_ALLOWED_TYPES: 'png' }).setting).toBe('UPLOAD_ALLOWED_TYPES');
+    expect(configError({ UPLOAD_MAX_BYTES: '10' }).setting).toBe('UPLOAD_MAX_BYTES');
+  });
+});
