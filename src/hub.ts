@@ -108,7 +108,9 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   const receipts = new DeliveryReceipts({ db, outbox });
   const channels: ChannelModule[] = [
     apiChannel({
+      db,
       ingestor,
+      receipts,
       messageMaxLength: config.messageMaxLength,
       defaultPhoneRegion: config.defaultPhoneRegion,
       webhook: config.apiChannelWebhookUrl && config.apiChannelWebhookSecret ? { url: config.apiChannelWebhookUrl, secret: config.apiChannelWebhookSecret } : undefined,

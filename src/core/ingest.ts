@@ -31,7 +31,7 @@ export interface InboundMessage {
 }
 
 export interface IngestResult {
-  /** True when this (channel, externalId) was stored before: nothing was written this time. */
+  /** True when this (channel, externalId) came in before: nothing was written this time. */
   duplicate: boolean;
   contactId: string;
   conversationId: string;
@@ -61,7 +61,7 @@ export class Ingestor {
 
   /** Whether a channel's message is stored already, so a retried webhook can skip costly work (media downloads). */
   async isStored(channel: ChannelName, externalId: string): Promise<boolean> {
-    return repo(this.options.db.manager, 'Message').existsBy({ channel, externalId });
+    return repo(this.options.db.manager, 'Message').existsBy({ channel, externalId, direction: 'inbound' });
   }
 
   private async attempt(input: InboundMessage): Promise<IngestResult> {
@@ -71,7 +71,7 @@ export class Ingestor {
       const [stored] = await sql.rows<{ messageId: string; conversationId: string; contactId: string }>(
         `SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
            FROM messages m JOIN conversations c ON c.id = m."conversationId"
-          WHERE m.channel = ? AND m."externalId" = ?`,
+          WHERE m.channel = ? AND m.direction = 'inbound' AND m."externalId" = ?`,
         [input.channel, input.externalId],
       );
       if (stored) return { duplicate: true, ...stored, outboxRows: [] };

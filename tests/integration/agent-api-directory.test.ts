@@ -257,12 +257,14 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
     async function operations(): Promise<(Operation & { url: string })[]> {
       const doc = await expectStatus<{ paths: Record<string, Record<string, { operationId: string; 'x-scope'?: Operation['scope'] }>> }>(200, t, 'GET', '/api/v1/openapi.json', undefined, { key: null });
       const { contactId, conversationId } = await inbound(t, { name: 'Scope Subject' });
+      // A reply on the API channel, the only kind of message whose status an integration may report.
+      const reply = await expectStatus<{ id: string }>(201, t, 'POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'Scope reply' }, as('admin'));
       const agent = await expectStatus<AgentItem>(201, t, 'POST', '/api/v1/agents', { name: 'Scope Agent', email: `scope-${randomUUID()}@agents.test` }, as('admin'));
       const team = await expectStatus<TeamItem>(201, t, 'POST', '/api/v1/teams', { name: `Scope ${randomUUID()}` }, as('admin'));
       const smsNumber = await expectStatus<{ id: string }>(201, t, 'POST', '/api/v1/sms-numbers', { address: `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}` }, as('admin'));
       const file = await fetch(`${t.url}/api/v1/files?name=scope.png`, { method: 'POST', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'image/png' }, body: pngBytes() });
       const { fileKey } = (await file.json()) as { fileKey: string };
-      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id, 'sms-numbers': smsNumber.id };
+      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id, 'sms-numbers': smsNumber.id, messages: reply.id };
       const result: (Operation & { url: string })[] = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(methods)) {

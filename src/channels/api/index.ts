@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { Sender } from '../../core/contacts/resolve-sender';
+import type { Database } from '../../core/database';
 import type { Ingestor } from '../../core/ingest';
+import type { DeliveryReceipts } from '../../core/messages/receipts';
 import { route } from '../../api/http/route';
 import type { ChannelModule } from '../channel';
+import { statusReportRoute } from './receipts-route';
 import { ApiChannelDelivery, type WebhookTarget } from './webhook-delivery';
 import { inboundSchema, type InboundRequest, type InboundSchemaOptions } from './schema';
 
@@ -26,9 +29,10 @@ const inboundResult = z.object({
 
 /**
  * The API channel: `POST /api/v1/inbound` takes a customer's message from any system, idempotent on
- * `sourceId`, so a custom channel needs no code in the hub.
+ * `sourceId`, so a custom channel needs no code in the hub; `POST /api/v1/messages/:id/status` takes
+ * the integration's receipts for the replies it was sent.
  */
-export function apiChannel(deps: { ingestor: Ingestor; webhook?: WebhookTarget } & InboundSchemaOptions): ChannelModule {
+export function apiChannel(deps: { db: Database; ingestor: Ingestor; receipts: DeliveryReceipts; webhook?: WebhookTarget } & InboundSchemaOptions): ChannelModule {
   const inbound = route({
     method: 'post',
     path: '/inbound',
@@ -59,5 +63,6 @@ export function apiChannel(deps: { ingestor: Ingestor; webhook?: WebhookTarget }
       return { status: result.duplicate ? 200 : 202, body: result };
     },
   });
-  return { name: API_CHANNEL, apiRoutes: [inbound], adapter: new ApiChannelDelivery(deps.webhook) };
+  const status = statusReportRoute({ db: deps.db, receipts: deps.receipts, channel: API_CHANNEL });
+  return { name: API_CHANNEL, apiRoutes: [inbound, status], adapter: new ApiChannelDelivery(deps.webhook) };
 }

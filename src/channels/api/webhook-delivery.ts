@@ -30,10 +30,26 @@ export function replyPayload(delivery: OutboundDelivery): { type: 'message.creat
 }
 
 /**
+ * The integration's own id of the reply, from a JSON answer `{ "id": "…" }`. Anything else (no body,
+ * text, another shape) is still a delivered reply, just without the integration's id.
+ */
+function integrationId(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const id = typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length >= 1 && id.length <= 255 && !id.includes('\u0000') ? id : undefined;
+}
+
+/**
  * Delivers agent replies on the API channel: POSTs them to the integration's URL, signed per the
  * Standard Webhooks spec with the message id as `webhook-id`, the same on every attempt so the
  * receiver can drop a repeat. Network errors, timeouts, 429 and 5xx are retried; other 4xx are final.
- * With no URL configured, a reply is on the event stream and that is its delivery.
+ * With no URL configured, a reply is on the event stream and that is its delivery. A 2xx answer may
+ * carry the integration's own id of the reply, kept as the message's externalId.
  */
 export class ApiChannelDelivery implements ChannelAdapter {
   readonly channel = 'api';
@@ -67,8 +83,9 @@ export class ApiChannelDelivery implements ChannelAdapter {
       const cause = error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
       throw new RetryableDeliveryError(`webhook request failed: ${cause}`);
     }
-    const detail = (await response.text().catch(() => '')).slice(0, 200);
-    if (response.ok) return { status: 'sent' };
+    const text = await response.text().catch(() => '');
+    if (response.ok) return { status: 'sent', externalId: integrationId(text) };
+    const detail = text.slice(0, 200);
     const message = `webhook answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
     if (response.status === 429) throw new RateLimitedError(message, retryAfterMs(response.headers.get('retry-after')) ?? 1000);
     if (response.status >= 500) throw new RetryableDeliveryError(message, retryAfterMs(response.headers.get('retry-after')));

@@ -1,4 +1,6 @@
-import type { Database } from '../database';
+import type { Actor } from '../actor';
+import { recordAudit, valuesBefore } from '../audit';
+import { Database } from '../database';
 import { events } from '../events';
 import { repo, updateRow } from '../model/schemas';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
@@ -10,6 +12,12 @@ export interface StatusChange {
   externalId?: string;
   reason?: string;
   metadata?: Record<string, unknown>;
+}
+
+/** Who reported a change, for the audit log: written in the change's own transaction, only when it changed. */
+export interface ReportedBy {
+  actor: Actor;
+  action: string;
 }
 
 /** Whether a status change tells anything new: a later status, or the provider's id or details. */
@@ -37,16 +45,33 @@ export class DeliveryReceipts {
    * Moves a message's delivery status forward (never backwards) and tells every process. A receipt that
    * comes too late to move the status may still bring the provider's id or details, which are kept.
    */
-  async applyStatus(messageId: string, change: StatusChange): Promise<Message | undefined> {
+  async applyStatus(messageId: string, change: StatusChange, reportedBy?: ReportedBy): Promise<Message | undefined> {
+    try {
+      return await this.apply(messageId, change, reportedBy);
+    } catch (error) {
+      // Another message of the channel holds this provider id already (an integration that answers the same
+      // id twice): the id is not recorded, the status it came with still counts.
+      if (change.externalId === undefined || !Database.isUniqueViolation(error)) throw error;
+      return this.apply(messageId, { ...change, externalId: undefined }, reportedBy);
+    }
+  }
+
+  private async apply(messageId: string, change: StatusChange, reportedBy: ReportedBy | undefined): Promise<Message | undefined> {
     const { db, outbox } = this.deps;
     const outcome = await db.transaction(async (manager) => {
-      const message = await repo(manager, 'Message').findOneBy({ id: messageId });
-      const fields = message && message.direction === 'outbound' ? changedFields(message, change) : undefined;
-      if (!message || !fields) return undefined;
+      // Locked on PostgreSQL: two receipts read at once could both move the status, or move it backwards.
+      const query = repo(manager, 'Message').createQueryBuilder('m').where('m.id = :id', { id: messageId });
+      if (db.engine === 'postgres') query.setLock('pessimistic_write');
+      const message = await query.getOne();
+      const changes = message && message.direction === 'outbound' ? changedFields(message, change) : undefined;
+      if (!message || !changes) return undefined;
       const now = new Date();
-      if (fields.deliveryStatus) fields.statusChangedAt = now;
+      const fields: Partial<Message> = changes.deliveryStatus ? { ...changes, statusChangedAt: now } : changes;
       const updated: Message = { ...message, ...fields };
       await updateRow(manager, 'Message', messageId, fields);
+      if (reportedBy) {
+        await recordAudit(manager, reportedBy.actor, { action: reportedBy.action, entityType: 'message', entityId: messageId, before: valuesBefore(message, changes), after: { ...changes } });
+      }
       const rows = [eventsOutboxRow([events.messageUpdated(updated, now)], now)];
       await outbox.write(manager, rows);
       return { updated, rows };

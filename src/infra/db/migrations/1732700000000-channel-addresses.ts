@@ -3,7 +3,9 @@ import { Table, TableColumn, TableForeignKey, TableIndex, type MigrationInterfac
 /**
  * What customer channels with several business addresses need (Twilio numbers now, mailboxes later):
  * inboxes mapping an address to a team, the address a conversation came in on, opt-out on identities,
- * and the hub's own secrets (file links are signed with one).
+ * and the hub's own secrets (file links are signed with one). A message's external id is unique per
+ * channel and direction: a provider's id of a reply is no inbound message's id, so a customer message
+ * that happens to carry the same id is not taken for a retry.
  */
 export class ChannelAddresses1732700000000 implements MigrationInterface {
   name = 'ChannelAddresses1732700000000';
@@ -12,6 +14,8 @@ export class ChannelAddresses1732700000000 implements MigrationInterface {
     const timestamp = runner.dataSource.options.type === 'postgres' ? 'timestamptz' : 'datetime';
     await runner.addColumn('channel_identities', new TableColumn({ name: 'optedOutAt', type: timestamp, isNullable: true }));
     await runner.addColumn('conversations', new TableColumn({ name: 'channelAddress', type: 'varchar', length: '320', isNullable: true }));
+    await runner.dropIndex('messages', 'UQ_messages_channel_external_id');
+    await runner.createIndex('messages', new TableIndex({ name: 'UQ_messages_channel_direction_external_id', columnNames: ['channel', 'direction', 'externalId'], isUnique: true }));
     await runner.createTable(
       new Table({
         name: 'inboxes',
@@ -43,6 +47,8 @@ export class ChannelAddresses1732700000000 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     await runner.dropTable('hub_secrets');
     await runner.dropTable('inboxes');
+    await runner.dropIndex('messages', 'UQ_messages_channel_direction_external_id');
+    await runner.createIndex('messages', new TableIndex({ name: 'UQ_messages_channel_external_id', columnNames: ['channel', 'externalId'], isUnique: true }));
     await runner.dropColumn('conversations', 'channelAddress');
     await runner.dropColumn('channel_identities', 'optedOutAt');
   }
