@@ -52,6 +52,11 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   if (Boolean(values.twilioAccountSid) !== Boolean(values.twilioAuthToken)) {
     throw new ConfigError(values.twilioAccountSid ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID', 'is required with the other Twilio credential');
   }
+  const slack = [values.slackBotToken, values.slackSigningSecret, values.slackDefaultChannel];
+  if (slack.some(Boolean) && !slack.every(Boolean)) {
+    const missing = (['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_DEFAULT_CHANNEL'] as const).filter((_, i) => !slack[i]);
+    throw new ConfigError(missing[0] ?? 'SLACK_BOT_TOKEN', 'is required with the other Slack settings');
+  }
   return {
     ...values,
     publicUrl: values.publicUrl ?? `http://localhost:${values.port}`,

@@ -187,6 +187,29 @@ export const settings = {
     schema: z.string().min(1).max(1600),
     default: 'You are texting our support team; we answer here. Reply STOP to stop messages, START to resume.',
   }),
+  slackBotToken: setting({
+    env: 'SLACK_BOT_TOKEN',
+    description: "The Slack app's bot token (xoxb-...). With SLACK_SIGNING_SECRET and SLACK_DEFAULT_CHANNEL it turns the Slack channel on.",
+    schema: z.string().regex(/^xox[bp]-[A-Za-z0-9-]{10,}$/, 'expected a bot token like xoxb-...').optional(),
+    secret: true,
+  }),
+  slackSigningSecret: setting({
+    env: 'SLACK_SIGNING_SECRET',
+    description: "The Slack app's signing secret: requests to /slack/events are checked with it.",
+    schema: z.string().regex(/^[0-9a-fA-F]{16,64}$/, 'expected the hex signing secret').optional(),
+    secret: true,
+  }),
+  slackDefaultChannel: setting({
+    env: 'SLACK_DEFAULT_CHANNEL',
+    description: "Slack channel id (C...) where conversations get their thread, unless their team has a channel of its own.",
+    schema: z.string().regex(/^[CG][A-Z0-9]{6,20}$/, 'expected a channel id like C0123ABCD').optional(),
+  }),
+  slackApiUrl: setting({
+    env: 'SLACK_API_URL',
+    description: "Base URL of Slack's Web API; tests point it at a local emulator.",
+    schema: url(['http', 'https']).transform((v) => (v.endsWith('/') ? v : `${v}/`)),
+    default: 'https://slack.com/api/',
+  }),
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',

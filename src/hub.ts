@@ -30,10 +30,12 @@ import { databaseEngine, describeDatabase, migrate, openDatabase } from './infra
 import { Metrics, type JobCounts } from './infra/metrics';
 import { createFailFastRedis, createRedis, whenReady, withTimeout } from './infra/redis/connection';
 import { RedisEventBus } from './infra/redis/event-bus';
+import { IntegrationHealth } from './infra/redis/integration-health';
 import { LOCAL_REDIS_URL, resolveRedis } from './infra/redis/resolve';
 import { LocalFileStorage } from './infra/storage/local-file-storage';
 import { BullJobPublisher } from './workers/job-publisher';
 import { startWorkers, type RunningWorkers } from './workers';
+import { MIRROR_QUEUE } from './workers/processors/sync-mirror';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -100,8 +102,9 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   metrics.setSources({
     outboxStats: () => outbox.stats(),
     jobCounts: async () => {
-      const counts = await withTimeout(Promise.all(QUEUES.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
-      return Object.fromEntries(QUEUES.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
+      const queues = [...QUEUES, MIRROR_QUEUE];
+      const counts = await withTimeout(Promise.all(queues.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
+      return Object.fromEntries(queues.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
     },
   });
 
@@ -139,6 +142,20 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       }),
     );
   }
+  const integrationHealth = new IntegrationHealth(consumerRedis, config.redisPrefix);
+  if (config.slackBotToken && config.slackSigningSecret && config.slackDefaultChannel) {
+    const { slackChannel } = await import('./channels/slack');
+    channels.push(
+      slackChannel({
+        db,
+        botToken: config.slackBotToken,
+        apiUrl: config.slackApiUrl,
+        defaultChannel: config.slackDefaultChannel,
+        health: (problem) => integrationHealth.report('slack', problem),
+        logger: logger.child({ channel: 'slack' }),
+      }),
+    );
+  }
   const delivery = new DeliveryService(
     { db, receipts, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
     channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
@@ -171,6 +188,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       trustProxy: config.trustProxy,
       publicUrl: config.publicUrl,
       version: packageJson.version,
+      integrations: () => integrationHealth.all(),
       readiness: {
         database: async () => {
           await withTimeout(dataSource.query('SELECT 1'), READINESS_TIMEOUT_MS, 'the database');
@@ -201,6 +219,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
           bus,
           outbox,
           delivery,
+          mirrors: channels.flatMap((channel) => (channel.mirror ? [channel.mirror] : [])),
           logger,
         });
 

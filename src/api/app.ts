@@ -19,6 +19,8 @@ export interface AppOptions {
   metrics: Metrics;
   channels: readonly ChannelModule[];
   readiness: Record<string, ReadinessCheck>;
+  /** What the outside integrations' (Slack's) last calls found: listed by /readyz, never making it fail. */
+  integrations?: () => Promise<Record<string, string>>;
   /** Routers mounted at the root that are not a channel's and carry their own checks (signed file links). */
   rootRoutes?: readonly Router[];
   /** Every REST route under /api/v1, the channels' included. */
@@ -74,7 +76,7 @@ export function createApp(options: AppOptions): Express {
   app.use(requestLogger(options.logger));
   app.use(httpMetrics(options.metrics));
   app.use(helmet());
-  app.use(healthRoutes(options.readiness, options.metrics));
+  app.use(healthRoutes(options.readiness, options.metrics, options.integrations));
 
   for (const channel of options.channels) {
     if (channel.webhookRoutes) app.use(channel.webhookRoutes);

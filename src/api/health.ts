@@ -3,8 +3,12 @@ import type { Metrics } from '../infra/metrics';
 
 export type ReadinessCheck = () => Promise<void>;
 
-/** `/healthz` (the process answers), `/readyz` (its database and Redis answer) and `/metrics`. */
-export function healthRoutes(checks: Record<string, ReadinessCheck>, metrics: Metrics): Router {
+/**
+ * `/healthz` (the process answers), `/readyz` (its database and Redis answer) and `/metrics`. Outside
+ * integrations (Slack) are listed under `integrations` in /readyz: their trouble is shown there, but
+ * does not make the hub unready, since customers' messages still flow.
+ */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, metrics: Metrics, integrations?: () => Promise<Record<string, string>>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -23,7 +27,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, metrics: Me
     const failed = results.filter(([, result]) => result !== 'ok').map(([name]) => name);
     const details = Object.fromEntries(results);
     if (failed.length === 0) {
-      res.json({ status: 'ready', checks: details });
+      res.json({ status: 'ready', checks: details, ...(integrations ? { integrations: await integrations().catch(() => ({})) } : {}) });
       return;
     }
     res.status(503).json({ error: { code: 'not_ready', message: `Not ready: ${failed.join(', ')} not answering.`, details } });

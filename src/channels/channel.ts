@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { RouteSpec } from '../api/http/route';
 import type { ChannelAdapter } from '../core/ports/channel-adapter';
+import type { ConversationMirror } from '../core/ports/mirror';
 
 /**
  * A channel as the composition root registers it: its inbound HTTP routes. Each channel verifies and
@@ -14,4 +15,6 @@ export interface ChannelModule {
   readonly webhookRoutes?: Router;
   /** Sends replies to customers on this channel. */
   readonly adapter?: ChannelAdapter;
+  /** Keeps a copy of every conversation where agents work (Slack threads). */
+  readonly mirror?: ConversationMirror;
 }

@@ -1,17 +1,21 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
 import type { DeliveryService } from '../core/messages/delivery';
+import type { ConversationMirror } from '../core/ports/mirror';
 import { DELIVERY_QUEUE, EVENTS_QUEUE, TIMERS_QUEUE, type Outbox } from '../core/outbox';
 import { runJob } from './errors';
 import { OutboxRelay } from './outbox-relay';
 import { deliverMessageProcessor } from './processors/deliver-message';
-import { publishEventsProcessor } from './processors/publish-events';
+import { DEFAULT_JOB_OPTIONS } from './job-publisher';
+import { publishEventsProcessor, type MirrorFanOut } from './processors/publish-events';
+import { MIRROR_QUEUE, syncMirrorProcessor, type MirrorJob } from './processors/sync-mirror';
 import { wakeConversationProcessor } from './processors/wake-conversation';
 
 export interface WorkerOptions {
-  connection: ConnectionOptions;
+  connection: Redis;
   prefix: string;
   concurrency: number;
   relayIntervalMs: number;
@@ -19,6 +23,8 @@ export interface WorkerOptions {
   bus: EventBus;
   outbox: Outbox;
   delivery: DeliveryService;
+  /** Where agents see conversations besides the API (Slack): kept in step after every event. */
+  mirrors: readonly ConversationMirror[];
   logger: Logger;
 }
 
@@ -40,17 +46,27 @@ const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 3;
 
 /** The processors of each queue. Adding a queue means adding a line here. */
-function processors(options: WorkerOptions): Record<string, Processor> {
+function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined): Record<string, Processor> {
   return {
-    [EVENTS_QUEUE]: publishEventsProcessor(options.bus),
+    [EVENTS_QUEUE]: publishEventsProcessor(options.bus, mirrors),
     [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
+    ...(mirrors ? { [MIRROR_QUEUE]: syncMirrorProcessor(options.mirrors, options.connection, options.prefix) } : {}),
   };
 }
 
+/** Mirror syncs are retried for about an hour (Slack down, rate limits), then given up with an error log. */
+const MIRROR_ATTEMPTS = 12;
+
 export function startWorkers(options: WorkerOptions): RunningWorkers {
   const { logger } = options;
-  const workers = Object.entries(processors(options)).map(([queue, processor]) => {
+  const mirrorQueue =
+    options.mirrors.length > 0
+      ? new Queue<MirrorJob>(MIRROR_QUEUE, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: MIRROR_ATTEMPTS } })
+      : undefined;
+  mirrorQueue?.on('error', (error) => logger.warn({ err: error }, 'mirror queue connection error'));
+  const fanOut = mirrorQueue ? { queue: mirrorQueue, targets: options.mirrors.map((mirror) => mirror.target) } : undefined;
+  const workers = Object.entries(processors(options, fanOut)).map(([queue, processor]) => {
     const worker = new Worker(queue, (job: Job, token?: string) => runJob(job, token, () => Promise.resolve(processor(job, token))), {
       connection: options.connection,
       prefix: options.prefix,
@@ -83,6 +99,8 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
         await Promise.all(workers.map((worker) => worker.close(true)));
       }
       clearTimeout(timer);
+      // After the workers: an events job finishing during shutdown still hands its syncs over.
+      await mirrorQueue?.close();
     },
   };
 }

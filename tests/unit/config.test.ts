@@ -256,3 +256,17 @@ describe('SMS settings', () => {
     expect(configError({ UPLOAD_MAX_BYTES: '10' }).setting).toBe('UPLOAD_MAX_BYTES');
   });
 });
+
+describe('Slack settings', () => {
+  const slack = { SLACK_BOT_TOKEN: 'xoxb-1234567890-abcdef', SLACK_SIGNING_SECRET: 'a'.repeat(32), SLACK_DEFAULT_CHANNEL: 'C0123ABCD' };
+
+  it('turns Slack on only with the token, the signing secret and a channel together', () => {
+    expect(loadConfig(slack, CWD)).toMatchObject({ slackDefaultChannel: 'C0123ABCD', slackApiUrl: 'https://slack.com/api/' });
+    expect(configError({ ...slack, SLACK_DEFAULT_CHANNEL: '' }).setting).toBe('SLACK_DEFAULT_CHANNEL');
+    expect(configError({ SLACK_BOT_TOKEN: slack.SLACK_BOT_TOKEN }).setting).toBe('SLACK_SIGNING_SECRET');
+    expect(configError({ ...slack, SLACK_BOT_TOKEN: 'not-a-token' }).setting).toBe('SLACK_BOT_TOKEN');
+    expect(configError({ ...slack, SLACK_DEFAULT_CHANNEL: '#support' }).setting).toBe('SLACK_DEFAULT_CHANNEL');
+    expect(loadConfig({ ...slack, SLACK_API_URL: 'http://127.0.0.1:9/api' }, CWD).slackApiUrl).toBe('http://127.0.0.1:9/api/');
+    expect(described(loadConfig(slack, CWD))).toMatchObject({ SLACK_BOT_TOKEN: '***', SLACK_SIGNING_SECRET: '***' });
+  });
+});

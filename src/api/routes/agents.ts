@@ -15,7 +15,15 @@ const agentFields = {
   status: z.enum(['online', 'away', 'offline']).optional(),
   capacity: z.int().min(0).max(1000).optional().describe('How many open conversations the agent takes at once'),
 };
-const teamFields = { name: nameInput };
+const teamFields = {
+  name: nameInput,
+  slackChannelId: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{6,20}$/, 'a Slack channel id like C0123ABCD')
+    .nullable()
+    .optional()
+    .describe("Slack channel for the team's conversation threads; unset: SLACK_DEFAULT_CHANNEL"),
+};
 
 export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
   return [

@@ -54,7 +54,7 @@ export const agentView = z.object({
   updatedAt: timestamp,
 });
 
-export const teamView = z.object({ id: z.string(), name: z.string(), createdAt: timestamp, updatedAt: timestamp });
+export const teamView = z.object({ id: z.string(), name: z.string(), slackChannelId: z.string().nullable(), createdAt: timestamp, updatedAt: timestamp });
 
 export const conversationView = z.object({
   id: z.string(),

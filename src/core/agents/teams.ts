@@ -10,6 +10,7 @@ import { uniquely } from '../unique';
 
 export interface TeamInput {
   name: string;
+  slackChannelId?: string | null;
 }
 
 export async function listTeams(db: Database): Promise<Json<Team>[]> {
@@ -24,11 +25,11 @@ export async function getTeam(db: Database, id: string): Promise<Json<Team>> {
 
 export async function createTeam(db: Database, input: TeamInput, actor: Actor): Promise<Json<Team>> {
   const now = new Date();
-  const team: Team = { id: newId(), name: input.name, createdAt: now, updatedAt: now };
+  const team: Team = { id: newId(), name: input.name, slackChannelId: input.slackChannelId ?? null, createdAt: now, updatedAt: now };
   await uniquely('team', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Team', team);
-      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name } });
+      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name, slackChannelId: team.slackChannelId } });
     }),
   );
   return toJson(team);

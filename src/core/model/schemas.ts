@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
-import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, HubSecret, IdempotencyRecord, Inbox, Message, OutboxEvent, Team } from './types';
+import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, Team } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -17,6 +17,8 @@ interface EntityTypes {
   AuditEntry: AuditEntry;
   Inbox: Inbox;
   HubSecret: HubSecret;
+  ConversationMirror: ConversationMirror;
+  MirroredMessage: MirroredMessage;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -125,7 +127,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       createdAt: at(),
       updatedAt: at(),
     }),
-    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }),
+    schema('Team', 'teams', { id, name: short(200), slackChannelId: short(32, true), createdAt: at(), updatedAt: at() }),
     schema('Inbox', 'inboxes', {
       id,
       channel: short(32),
@@ -134,6 +136,24 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       teamId: ref(true),
       createdAt: at(),
       updatedAt: at(),
+    }),
+    schema('ConversationMirror', 'conversation_mirrors', {
+      conversationId: { type: 'varchar', length: 36, primary: true },
+      target: { type: 'varchar', length: 32, primary: true },
+      location: short(64),
+      threadRef: short(64),
+      headerState: short(64),
+      cursorAt: at(true),
+      cursorId: ref(true),
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('MirroredMessage', 'mirrored_messages', {
+      messageId: { type: 'varchar', length: 36, primary: true },
+      target: { type: 'varchar', length: 32, primary: true },
+      ref: short(64),
+      shownStatus: short(16, true),
+      createdAt: at(),
     }),
     schema('HubSecret', 'hub_secrets', { name: { type: 'varchar', length: 64, primary: true }, value: short(128), createdAt: at() }),
     schema('ApiKey', 'api_keys', {

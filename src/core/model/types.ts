@@ -108,6 +108,8 @@ export interface Agent {
 export interface Team {
   id: string;
   name: string;
+  /** The Slack channel where the team's conversations get their threads; else SLACK_DEFAULT_CHANNEL. */
+  slackChannelId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -158,6 +160,36 @@ export interface IdempotencyRecord {
   requestHash: string;
   responseStatus: number;
   responseBody: unknown;
+  createdAt: Date;
+}
+
+/**
+ * A conversation's copy in a place where agents work (its Slack thread): where it is, what its header
+ * last showed, and how far its messages have been copied, so a copy job can resume where one stopped.
+ */
+export interface ConversationMirror {
+  conversationId: string;
+  /** Which mirror: `slack`. */
+  target: string;
+  /** Where the copy lives (the Slack channel id). */
+  location: string;
+  /** The copy's own id there (the thread's parent message ts). */
+  threadRef: string;
+  /** A digest of what the header shows, to update it only when that changes. */
+  headerState: string;
+  /** The last message copied, by (createdAt, id). */
+  cursorAt: Date | null;
+  cursorId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One message's copy in a mirror, and the delivery status the copy shows. */
+export interface MirroredMessage {
+  messageId: string;
+  target: string;
+  ref: string;
+  shownStatus: string | null;
   createdAt: Date;
 }
 

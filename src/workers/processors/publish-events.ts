@@ -1,8 +1,31 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { EventBus } from '../../core/events';
 import type { EventsJob } from '../../core/outbox';
+import type { MirrorJob } from './sync-mirror';
 
-/** Hands a transaction's events to the event bus; the bus publishes each event id once, so a re-run is harmless. */
-export function publishEventsProcessor(bus: EventBus) {
-  return async (job: Job<EventsJob>): Promise<number> => bus.publishAll(job.data.events);
+/** Where conversations are mirrored (Slack): each gets a sync job for every conversation an events job touched. */
+export interface MirrorFanOut {
+  queue: Queue<MirrorJob>;
+  targets: readonly string[];
+}
+
+/**
+ * Hands a transaction's events to the event bus, then asks every mirror to catch up with the
+ * conversations they touched. The bus publishes each event id once and the sync jobs' ids come from
+ * the event ids, so a re-run of this job is harmless.
+ */
+export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut) {
+  return async (job: Job<EventsJob>): Promise<number> => {
+    const published = await bus.publishAll(job.data.events);
+    if (mirrors && mirrors.targets.length > 0) {
+      const firstEventOf = new Map<string, string>();
+      for (const event of job.data.events) if (!firstEventOf.has(event.conversationId)) firstEventOf.set(event.conversationId, event.id);
+      await mirrors.queue.addBulk(
+        [...firstEventOf].flatMap(([conversationId, eventId]) =>
+          mirrors.targets.map((target) => ({ name: 'sync', data: { target, conversationId }, opts: { jobId: `mirror-${target}-${eventId}` } })),
+        ),
+      );
+    }
+    return published;
+  };
 }

@@ -1,0 +1,56 @@
+import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
+
+/** Errors after which no retry can succeed until someone fixes the app's setup in Slack. */
+const SETUP_ERRORS = new Set(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed', 'channel_not_found', 'is_archived', 'not_in_channel', 'missing_scope']);
+
+export function isSetupError(error: unknown): error is PermanentDeliveryError {
+  return error instanceof PermanentDeliveryError && error.code !== undefined && SETUP_ERRORS.has(error.code);
+}
+
+function isWebApiError(error: unknown): error is WebAPICallError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code);
+}
+
+/**
+ * The hub's errors for a failed Slack call: rate limits wait for Slack's Retry-After, setup errors
+ * (revoked token, archived channel) are permanent, everything else is retried with backoff.
+ */
+export function slackError(error: unknown): Error {
+  if (!isWebApiError(error)) return error instanceof Error ? error : new Error(String(error));
+  switch (error.code) {
+    case ErrorCode.RateLimitedError:
+      return new RateLimitedError('Slack rate limit', error.retryAfter * 1000);
+    case ErrorCode.PlatformError:
+      return SETUP_ERRORS.has(error.data.error)
+        ? new PermanentDeliveryError(`Slack refused the call: ${error.data.error}`, error.data.error)
+        : new RetryableDeliveryError(`Slack answered ${error.data.error}`);
+    default:
+      return new RetryableDeliveryError(`Slack could not be reached: ${error.message}`);
+  }
+}
+
+/**
+ * Slack's own Web API client, pointed at `apiUrl`. Its retries are off and rate limits are rejected
+ * rather than waited out inside the call, so that BullMQ schedules the retry (and a restart keeps it).
+ */
+export function createSlackClient(token: string, apiUrl: string, logger: Logger): WebClient {
+  const child = logger.child({ component: 'slack-web-api' });
+  return new WebClient(token, {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.ERROR,
+    logger: {
+      debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+      info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+      warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+      error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+      setLevel: () => undefined,
+      getLevel: () => LogLevel.ERROR,
+      setName: () => undefined,
+    },
+  });
+}

@@ -1,0 +1,64 @@
+import type { Attachment, ConversationStatus, DeliveryStatus } from '../../core/model/types';
+
+/**
+ * Customer text as Slack shows it, never as Slack markup: `&`, `<` and `>` are escaped (Slack's own
+ * rule), so `<!channel>`, `<@U123>` and `<https://x|y>` are shown as typed and trigger nothing.
+ */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const CHANNEL_NAMES: Readonly<Record<string, string>> = { widget: 'web chat', sms: 'SMS', email: 'email', api: 'API' };
+const STATUS_NAMES: Readonly<Record<ConversationStatus, string>> = { open: 'Open', pending: 'Pending', snoozed: 'Snoozed', resolved: 'Resolved' };
+
+export interface HeaderFacts {
+  conversationId: string;
+  contactName: string;
+  contactAddress: string | null;
+  channel: string;
+  status: ConversationStatus;
+  assignee: string | null;
+  team: string | null;
+}
+
+/** The thread's first message: who the customer is and where the conversation stands. */
+export function headerMessage(facts: HeaderFacts): { text: string; blocks: unknown[] } {
+  const channel = CHANNEL_NAMES[facts.channel] ?? facts.channel;
+  const who = escapeSlack(facts.contactName) + (facts.contactAddress ? ` (${escapeSlack(facts.contactAddress)})` : '');
+  const text = `New ${channel} conversation with ${who}`;
+  const fields = [
+    `*Status:* ${STATUS_NAMES[facts.status]}`,
+    `*Assignee:* ${facts.assignee ? escapeSlack(facts.assignee) : 'nobody'}`,
+    `*Channel:* ${channel}`,
+    `*Team:* ${facts.team ? escapeSlack(facts.team) : '—'}`,
+  ];
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${who}* · ${channel}` } },
+      { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${facts.conversationId}\` · reply in this thread to answer the customer` }] },
+    ],
+  };
+}
+
+function attachmentLine(attachment: Attachment): string {
+  const name = escapeSlack(attachment.name ?? attachment.contentType ?? 'attachment');
+  // A URL inside <…> is Slack's link syntax; `|` and `>` would end it early, so such links are written out.
+  return /[|<>\s]/.test(attachment.url) ? `📎 ${name}: ${escapeSlack(attachment.url)}` : `📎 <${attachment.url}|${name}>`;
+}
+
+/** One message in the thread, with who wrote it; private notes are marked as such. */
+export function threadLine(sender: string, body: string, attachments: readonly Attachment[], note: boolean): string {
+  const lines = [`${note ? ':memo: _private note_ · ' : ''}*${escapeSlack(sender)}*: ${escapeSlack(body)}`.trimEnd(), ...attachments.map(attachmentLine)];
+  return lines.join('\n');
+}
+
+/** How a reply's delivery shows on its copy in the thread. */
+export const STATUS_REACTIONS: Readonly<Partial<Record<DeliveryStatus, string>>> = {
+  sent: 'outbox_tray',
+  delivered: 'white_check_mark',
+  read: 'eyes',
+  failed: 'x',
+  undelivered: 'x',
+};

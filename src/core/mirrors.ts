@@ -1,0 +1,68 @@
+import type { Database } from './database';
+import { insertRows, repo } from './model/schemas';
+import type { ConversationMirror as MirrorRow, DeliveryStatus, MirroredMessage } from './model/types';
+import { Sql } from './sql';
+
+/**
+ * What a mirror (Slack) keeps about its copies: where each conversation's copy is, how far its messages
+ * were copied, and which delivery status each copied reply shows. Mirrors call these; core keeps no
+ * knowledge of what the copies look like.
+ */
+export class MirrorRecords {
+  constructor(
+    private readonly db: Database,
+    private readonly target: string,
+  ) {}
+
+  async copyOf(conversationId: string): Promise<MirrorRow | undefined> {
+    return (await repo(this.db.manager, 'ConversationMirror').findOneBy({ conversationId, target: this.target })) ?? undefined;
+  }
+
+  async created(conversationId: string, location: string, threadRef: string, headerState: string): Promise<MirrorRow> {
+    const now = new Date();
+    const row: MirrorRow = { conversationId, target: this.target, location, threadRef, headerState, cursorAt: null, cursorId: null, createdAt: now, updatedAt: now };
+    await insertRows(this.db.manager, 'ConversationMirror', row);
+    return row;
+  }
+
+  async headerShown(conversationId: string, headerState: string): Promise<void> {
+    await repo(this.db.manager, 'ConversationMirror').update({ conversationId, target: this.target }, { headerState, updatedAt: new Date() });
+  }
+
+  /** Records a copied message and moves the cursor past it, together, so a resumed sync neither skips nor repeats it. */
+  async messageCopied(conversationId: string, message: { id: string; createdAt: Date }, ref: string | undefined, shownStatus: DeliveryStatus | null): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      if (ref !== undefined) await insertRows(manager, 'MirroredMessage', { messageId: message.id, target: this.target, ref, shownStatus, createdAt: new Date() });
+      await repo(manager, 'ConversationMirror').update({ conversationId, target: this.target }, { cursorAt: message.createdAt, cursorId: message.id, updatedAt: new Date() });
+    });
+  }
+
+  /** A message that is in the mirror already because it was written there (an agent's reply in a Slack thread). */
+  async messageWrittenThere(messageId: string, ref: string, shownStatus: DeliveryStatus): Promise<void> {
+    await insertRows(this.db.manager, 'MirroredMessage', { messageId, target: this.target, ref, shownStatus, createdAt: new Date() });
+  }
+
+  async isCopied(messageId: string): Promise<boolean> {
+    return repo(this.db.manager, 'MirroredMessage').existsBy({ messageId, target: this.target });
+  }
+
+  /** Copied outbound messages whose delivery status moved since the copy last showed it. */
+  async statusesToShow(conversationId: string): Promise<(MirroredMessage & { deliveryStatus: DeliveryStatus; failureReason: string | null })[]> {
+    const sql = new Sql(this.db.manager, this.db.engine);
+    const rows = await sql.rows<MirroredMessage & { deliveryStatus: DeliveryStatus; failureReason: string | null }>(
+      `SELECT mm."messageId" AS "messageId", mm.target AS target, mm.ref AS ref, mm."shownStatus" AS "shownStatus", mm."createdAt" AS "createdAt",
+              m."deliveryStatus" AS "deliveryStatus", m."failureReason" AS "failureReason"
+         FROM mirrored_messages mm JOIN messages m ON m.id = mm."messageId"
+        WHERE m."conversationId" = ? AND mm.target = ? AND m.direction = 'outbound' AND m.private = ?
+          AND (mm."shownStatus" IS NULL OR mm."shownStatus" <> m."deliveryStatus")
+        ORDER BY m."createdAt", m.id`,
+      [conversationId, this.target, sql.bool(false)],
+    );
+    return rows;
+  }
+
+  async statusShown(messageId: string, status: DeliveryStatus): Promise<void> {
+    await repo(this.db.manager, 'MirroredMessage').update({ messageId, target: this.target }, { shownStatus: status });
+  }
+}
+

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { SlackEmulator, type PostedMessage } from '../emulators/slack';
+import { inbound } from '../support/agent-api';
+import { ENGINES } from '../support/env';
+import { startTestHub, type TestHub } from '../support/hub';
+import { waitFor } from '../support/processes';
+
+/**
+ * Conversations mirrored into Slack threads, against a local Slack Web API driven by the real
+ * @slack/web-api client: the header, every message in order, escaping, header updates, delivery
+ * statuses, rate limits and a channel Slack refuses.
+ */
+
+const BOT_TOKEN = `xoxb-${randomBytes(12).toString('hex')}`;
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const CHANNEL = 'C0SUPPORT1';
+const WAIT_MS = 15_000;
+
+describe.each(ENGINES)('Slack mirror on %s', (engine) => {
+  let t: TestHub;
+  let slack: SlackEmulator;
+
+  beforeAll(async () => {
+    slack = await SlackEmulator.start({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+    t = await startTestHub(engine, { env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_DEFAULT_CHANNEL: CHANNEL, SLACK_API_URL: slack.apiUrl } });
+  });
+  afterAll(async () => {
+    const started = { t, slack } as Partial<{ t: TestHub; slack: SlackEmulator }>;
+    await started.t?.stop();
+    await started.slack?.close();
+  });
+
+  /** The header of a conversation's thread, once it is posted. */
+  function headerOf(conversationId: string): Promise<PostedMessage> {
+    return slack.waitFor(`the header of ${conversationId}`, () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+  }
+
+  /** The thread's replies once there are at least `count`, as their texts. */
+  async function threadTexts(conversationId: string, count: number): Promise<string[]> {
+    const header = await headerOf(conversationId);
+    return slack.waitFor(`${count} messages in the thread of ${conversationId}`, () => {
+      const texts = slack.thread(header.channel, header.ts).map((m) => m.text);
+      return texts.length >= count ? texts : undefined;
+    }, WAIT_MS);
+  }
+
+  async function reply(conversationId: string, body: string, extra: Record<string, unknown> = {}): Promise<{ id: string }> {
+    const created = await t.request(`/api/v1/conversations/${conversationId}/messages`, { method: 'POST', json: { body, ...extra } });
+    expect(created.status).toBe(201);
+    return created.body as { id: string };
+  }
+
+  it('opens a thread with a header for a new conversation and copies the customer’s message into it', async () => {
+    const { conversationId } = await inbound(t, { name: 'Ada Lovelace', email: 'ada@example.com' }, 'My order 1042 has not arrived');
+    const header = await headerOf(conversationId);
+    expect(header.channel).toBe(CHANNEL);
+    expect(header.text).toContain('Ada Lovelace');
+    expect(JSON.stringify(header.blocks)).toContain('Open');
+    expect(await threadTexts(conversationId, 1)).toEqual(['*Ada Lovelace*: My order 1042 has not arrived']);
+  });
+
+  it('escapes customer text so it cannot mention anyone or forge a link', async () => {
+    const { conversationId } = await inbound(t, { name: '<!channel> Mallory' }, 'Hey <!channel> and <@U0ADMIN1>, click <https://evil.example|your bank> & win');
+    const [line] = await threadTexts(conversationId, 1);
+    expect(line).toBe('*&lt;!channel&gt; Mallory*: Hey &lt;!channel&gt; and &lt;@U0ADMIN1&gt;, click &lt;https://evil.example|your bank&gt; &amp; win');
+    expect((await headerOf(conversationId)).text).not.toContain('<!channel>');
+  });
+
+  it('copies agents’ replies and notes in order, and shows each reply’s delivery status', async () => {
+    const { conversationId } = await inbound(t, { name: 'Grace' }, 'First question');
+    await threadTexts(conversationId, 1);
+    const sent = await reply(conversationId, 'First answer');
+    await reply(conversationId, 'VIP, be nice', { private: true });
+    const texts = await threadTexts(conversationId, 3);
+    expect(texts).toEqual(['*Grace*: First question', '*Agent (API)*: First answer', ':memo: _private note_ · *Agent (API)*: VIP, be nice']);
+    const header = await headerOf(conversationId);
+    const copy = slack.thread(header.channel, header.ts).find((m) => m.text.endsWith('First answer'));
+    await slack.waitFor(`the delivery status of ${sent.id}`, () => copy?.reactions.includes('outbox_tray'), WAIT_MS);
+  });
+
+  it('updates the header when status and assignee change', async () => {
+    const agent = (await t.request('/api/v1/agents', { method: 'POST', json: { name: 'Linus Agent', email: `linus-${randomBytes(3).toString('hex')}@agents.test` } })).body as { id: string };
+    const { conversationId } = await inbound(t, { name: 'Barbara' }, 'Please close this');
+    const header = await headerOf(conversationId);
+    expect((await t.request(`/api/v1/conversations/${conversationId}`, { method: 'PATCH', json: { assigneeId: agent.id } })).status).toBe(200);
+    expect((await t.request(`/api/v1/conversations/${conversationId}`, { method: 'PATCH', json: { status: 'resolved' } })).status).toBe(200);
+    await slack.waitFor('the header to show the resolution', () => {
+      const latest = header.updates.at(-1);
+      return latest && JSON.stringify(latest.blocks).includes('Resolved') && JSON.stringify(latest.blocks).includes('Linus Agent');
+    }, WAIT_MS);
+  });
+
+  it('waits out a rate limit and keeps the thread in order', async () => {
+    const customer = { name: 'Rate Limited', externalId: `rl-${randomBytes(3).toString('hex')}` };
+    const { conversationId } = await inbound(t, customer, 'one');
+    await threadTexts(conversationId, 1);
+    slack.failNext('chat.postMessage', 1, { error: 'ratelimited', retryAfterSeconds: 1 });
+    for (const body of ['two', 'three', 'four']) await inbound(t, customer, body);
+    expect(await threadTexts(conversationId, 4)).toEqual(['*Rate Limited*: one', '*Rate Limited*: two', '*Rate Limited*: three', '*Rate Limited*: four']);
+    expect(slack.calls.filter((call) => call.error === 'ratelimited')).toHaveLength(1);
+  });
+
+  it('says in /readyz that Slack refuses the channel, keeps the hub ready, and catches up once Slack takes posts again', async () => {
+    const integrations = async () => {
+      const res = await t.request('/readyz', { key: null });
+      return { status: res.status, slack: (res.body as { integrations?: Record<string, string> }).integrations?.slack };
+    };
+    slack.failNext('chat.postMessage', 2, { error: 'channel_not_found' });
+    const { conversationId } = await inbound(t, { name: 'Nowhere' }, 'Anyone?');
+    await waitFor('readyz to report Slack’s refusal', async () => (await integrations()).slack === 'channel_not_found', WAIT_MS);
+    expect((await integrations()).status).toBe(200);
+    // Retried with backoff: the conversation is not lost, and Slack is fine again.
+    expect(await threadTexts(conversationId, 1)).toEqual(['*Nowhere*: Anyone?']);
+    await waitFor('readyz to report Slack fine', async () => (await integrations()).slack === 'ok', WAIT_MS);
+  });
+});
