@@ -210,6 +210,18 @@ export const settings = {
     schema: url(['http', 'https']).transform((v) => (v.endsWith('/') ? v : `${v}/`)),
     default: 'https://slack.com/api/',
   }),
+  slackAutoCreateAgents: setting({
+    env: 'SLACK_AUTO_CREATE_AGENTS',
+    description: "Make anyone who answers in a conversation's Slack thread an agent (name and email from their Slack profile) when no agent has their Slack user id or email. Off: they are told to ask an admin.",
+    schema: boolean,
+    default: 'false',
+  }),
+  slackNotePrefix: setting({
+    env: 'SLACK_NOTE_PREFIX',
+    description: "A message in a conversation's Slack thread that starts with this (any case) is a private note, not sent to the customer.",
+    schema: z.string().trim().min(1).max(32),
+    default: 'note:',
+  }),
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',

@@ -148,9 +148,13 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     channels.push(
       slackChannel({
         db,
+        outbox,
         botToken: config.slackBotToken,
+        signingSecret: config.slackSigningSecret,
         apiUrl: config.slackApiUrl,
         defaultChannel: config.slackDefaultChannel,
+        autoCreateAgents: config.slackAutoCreateAgents,
+        notePrefix: config.slackNotePrefix,
         health: (problem) => integrationHealth.report('slack', problem),
         logger: logger.child({ channel: 'slack' }),
       }),

@@ -18,6 +18,11 @@ export class MirrorRecords {
     return (await repo(this.db.manager, 'ConversationMirror').findOneBy({ conversationId, target: this.target })) ?? undefined;
   }
 
+  /** The conversation whose copy is the thread `threadRef` in `location`, if any. */
+  async conversationOfThread(location: string, threadRef: string): Promise<string | undefined> {
+    return (await repo(this.db.manager, 'ConversationMirror').findOneBy({ target: this.target, location, threadRef }))?.conversationId;
+  }
+
   async created(conversationId: string, location: string, threadRef: string, headerState: string): Promise<MirrorRow> {
     const now = new Date();
     const row: MirrorRow = { conversationId, target: this.target, location, threadRef, headerState, cursorAt: null, cursorId: null, createdAt: now, updatedAt: now };

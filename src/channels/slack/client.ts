@@ -1,4 +1,4 @@
-import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type Logger as SlackSdkLogger, type WebAPICallError } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
 
@@ -37,20 +37,25 @@ export function slackError(error: unknown): Error {
  * rather than waited out inside the call, so that BullMQ schedules the retry (and a restart keeps it).
  */
 export function createSlackClient(token: string, apiUrl: string, logger: Logger): WebClient {
-  const child = logger.child({ component: 'slack-web-api' });
   return new WebClient(token, {
     slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     logLevel: LogLevel.ERROR,
-    logger: {
-      debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-      info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-      warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-      error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
-      setLevel: () => undefined,
-      getLevel: () => LogLevel.ERROR,
-      setName: () => undefined,
-    },
+    logger: slackLogger(logger, 'slack-web-api'),
   });
+}
+
+/** Slack's SDK logger interface on the hub's logger; the SDKs' info lines are debug here. */
+export function slackLogger(logger: Logger, component: string): SlackSdkLogger {
+  const child = logger.child({ component });
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.ERROR,
+    setName: () => undefined,
+  };
 }

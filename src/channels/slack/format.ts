@@ -62,3 +62,16 @@ export const STATUS_REACTIONS: Readonly<Partial<Record<DeliveryStatus, string>>>
   failed: 'x',
   undelivered: 'x',
 };
+
+/**
+ * What an agent typed in Slack, as plain text for the customer: links `<url|label>` become
+ * `label (url)` (or the bare url), mentions keep their id, and Slack's escapes are undone.
+ */
+export function plainText(slackText: string): string {
+  const linked = slackText.replace(/<([^<>|]+)(?:\|([^<>]*))?>/g, (_, target: string, label: string | undefined) => {
+    if (/^[@#!]/.test(target)) return label ? `@${label}` : target.startsWith('@') ? target : `@${target.slice(1)}`;
+    const url = target.replace(/^mailto:/, '');
+    return label && label !== url ? `${label} (${url})` : url;
+  });
+  return linked.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

@@ -1,23 +1,42 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../core/database';
+import type { Outbox } from '../../core/outbox';
 import type { ChannelModule } from '../channel';
+import { SlackAgentReplies } from './agent-replies';
 import { createSlackClient } from './client';
+import { slackEvents } from './events';
 import { SlackMirror, SLACK_TARGET } from './mirror';
 
 export interface SlackChannelOptions {
   db: Database;
+  outbox: Outbox;
   botToken: string;
+  signingSecret: string;
   apiUrl: string;
   defaultChannel: string;
+  autoCreateAgents: boolean;
+  notePrefix: string;
   health: (problem: string | undefined) => Promise<boolean>;
   logger: Logger;
 }
 
-/** Slack, where agents work: every conversation is mirrored into a thread of its team's channel. */
+/**
+ * Slack, where agents work: every conversation is mirrored into a thread of its team's channel, and
+ * what agents write in that thread is their reply to the customer (POST /slack/events).
+ */
 export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const client = createSlackClient(options.botToken, options.apiUrl, options.logger);
+  const replies = new SlackAgentReplies({
+    db: options.db,
+    outbox: options.outbox,
+    client,
+    autoCreateAgents: options.autoCreateAgents,
+    notePrefix: options.notePrefix,
+    logger: options.logger,
+  });
   return {
     name: SLACK_TARGET,
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, health: options.health, logger: options.logger }),
+    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, apiUrl: options.apiUrl, client, replies, logger: options.logger }),
   };
 }

@@ -71,3 +71,13 @@ export async function updateAgent(db: Database, id: string, patch: AgentPatch, a
     }),
   );
 }
+
+/** The agent with this Slack user id, if any. */
+export async function agentOfSlackUser(db: Database, slackUserId: string): Promise<Agent | undefined> {
+  return (await repo(db.manager, 'Agent').findOneBy({ slackUserId })) ?? undefined;
+}
+
+/** The agent with this email address (stored lower-case), if any. */
+export async function agentWithEmail(db: Database, email: string): Promise<Agent | undefined> {
+  return (await repo(db.manager, 'Agent').findOneBy({ email: email.toLowerCase() })) ?? undefined;
+}

@@ -19,6 +19,8 @@ export interface ReplyInput {
   /** A private note: stored and shown to agents, never sent to the customer. */
   private: boolean;
   attachments: Attachment[];
+  /** Where the reply was written, kept on the message (a Slack reply's `slackTs`). */
+  metadata?: Record<string, unknown>;
 }
 
 export interface ReplyResult extends StoredResponse {
@@ -70,7 +72,7 @@ async function attemptReply(
       failureReason: null,
       statusChangedAt: now,
       private: input.private,
-      metadata: actor.type === 'api_key' ? { apiKeyId: actor.id } : {},
+      metadata: { ...input.metadata, ...(actor.type === 'api_key' ? { apiKeyId: actor.id } : {}) },
       createdAt: now,
     };
     const sql = new Sql(manager, db.engine);

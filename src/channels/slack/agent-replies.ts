@@ -1,0 +1,138 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { SYSTEM, type Actor } from '../../core/actor';
+import { agentOfSlackUser, agentWithEmail, createAgent, updateAgent } from '../../core/agents/agents';
+import type { Database } from '../../core/database';
+import { AppError, ConflictError } from '../../core/errors';
+import { requestHash, type IdempotentRequest } from '../../core/idempotency';
+import { postReply } from '../../core/messages/replies';
+import { MirrorRecords } from '../../core/mirrors';
+import type { Outbox } from '../../core/outbox';
+import { plainText } from './format';
+import { SLACK_TARGET } from './mirror';
+
+/** A `message` event, reduced to what answering from a thread needs. */
+export interface ThreadMessage {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  user?: string;
+  text: string;
+  subtype?: string;
+  botId?: string;
+}
+
+export interface AgentRepliesOptions {
+  db: Database;
+  outbox: Outbox;
+  client: WebClient;
+  /** Make an unknown Slack user an agent (from their profile) rather than refusing them. */
+  autoCreateAgents: boolean;
+  /** A message starting with this (any case) is a private note. */
+  notePrefix: string;
+  logger: Logger;
+}
+
+/** The pseudo API key of idempotency records for replies written in Slack (keyed by channel and ts). */
+const SLACK_IDEMPOTENCY_KEY = 'slack';
+
+/** Subtypes that are a person writing: a plain message, and one also sent to the channel. */
+const PERSON_SUBTYPES = new Set([undefined, 'thread_broadcast']);
+
+/**
+ * An agent's message in a conversation's Slack thread becomes their reply to the customer (or, with
+ * the note prefix, a private note), through the same `postReply` as the REST API, so the delivery
+ * jobs send it on the customer's channel. Slack's redeliveries of one message (same channel and ts)
+ * store nothing new. Bots (this hub included), edits, deletions, joins and the header are ignored.
+ */
+export class SlackAgentReplies {
+  private readonly records: MirrorRecords;
+
+  constructor(private readonly options: AgentRepliesOptions) {
+    this.records = new MirrorRecords(options.db, SLACK_TARGET);
+  }
+
+  /** Never throws: what fails is logged with the conversation and the agent is told in Slack. */
+  async handle(message: ThreadMessage): Promise<void> {
+    if (!PERSON_SUBTYPES.has(message.subtype) || message.botId !== undefined || !message.user) return;
+    if (message.threadTs === undefined || message.threadTs === message.ts) return;
+    const user = message.user;
+    let conversationId: string | undefined;
+    try {
+      conversationId = await this.records.conversationOfThread(message.channel, message.threadTs);
+      if (conversationId) await this.reply(conversationId, { ...message, user, threadTs: message.threadTs });
+    } catch (error) {
+      this.options.logger.error({ err: error, conversationId, slackChannel: message.channel, slackTs: message.ts }, 'could not take a reply written in Slack');
+      if (conversationId) await this.tell(message.channel, message.threadTs, user, ':warning: Switchboard could not take this message; please send it again.');
+    }
+  }
+
+  private async reply(conversationId: string, message: ThreadMessage & { user: string; threadTs: string }): Promise<void> {
+    const { db, outbox, notePrefix } = this.options;
+    const isNote = message.text.trimStart().toLowerCase().startsWith(notePrefix.toLowerCase());
+    const text = isNote ? message.text.trimStart().slice(notePrefix.length) : message.text;
+    const body = plainText(text).trim();
+    if (!body) return;
+
+    const agent = await this.agentOf(message.user);
+    if (!agent) {
+      await this.tell(message.channel, message.threadTs, message.user, `You are not an agent in Switchboard yet; ask an admin to add you (with your Slack user id ${message.user}).`);
+      return;
+    }
+    const actor: Actor = { type: 'agent', id: agent.id, agentId: agent.id };
+    const idempotency: IdempotentRequest = {
+      apiKeyId: SLACK_IDEMPOTENCY_KEY,
+      key: `${message.channel}:${message.ts}`,
+      requestHash: requestHash(conversationId, body, isNote),
+    };
+    let stored: { id: string };
+    try {
+      const result = await postReply({ db, outbox }, conversationId, { body, private: isNote, attachments: [], metadata: { slackTs: message.ts } }, actor, idempotency);
+      stored = result.body as { id: string };
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'recipient_opted_out') {
+        await this.tell(message.channel, message.threadTs, message.user, `:no_entry: Not sent: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+    // Already in the thread (it was written there): the mirror only shows its delivery status, as a
+    // reaction on this very message. Checked on a redelivery too, in case the first one stopped here.
+    if (!isNote && !(await this.records.isCopied(stored.id))) await this.records.messageWrittenThere(stored.id, message.ts, 'queued');
+  }
+
+  /** The agent behind a Slack user: by Slack user id, else by their profile's email (then linked), else made one when allowed. */
+  private async agentOf(slackUserId: string): Promise<{ id: string } | undefined> {
+    const { db, client, autoCreateAgents } = this.options;
+    const known = await agentOfSlackUser(db, slackUserId);
+    if (known) return known;
+    const { user } = await client.users.info({ user: slackUserId });
+    if (!user || user.is_bot || user.deleted) return undefined;
+    const email = user.profile?.email;
+    if (!email) return undefined;
+    const byEmail = await agentWithEmail(db, email);
+    try {
+      if (byEmail) {
+        // An agent linked to another Slack account is not taken over by this one.
+        if (byEmail.slackUserId !== null) return undefined;
+        return await updateAgent(db, byEmail.id, { slackUserId }, SYSTEM);
+      }
+      if (!autoCreateAgents) return undefined;
+      const name = user.profile?.real_name || user.real_name || user.name || email;
+      return await createAgent(db, { name, email, slackUserId }, SYSTEM);
+    } catch (error) {
+      // Two messages of a new agent at once: the other one linked or created them.
+      if (error instanceof AppError && error.status === 409) return agentOfSlackUser(db, slackUserId);
+      throw error;
+    }
+  }
+
+  /** An ephemeral message to one person in the thread; failing to tell them is only logged. */
+  private async tell(channel: string, threadTs: string, user: string, text: string): Promise<void> {
+    try {
+      await this.options.client.chat.postEphemeral({ channel, thread_ts: threadTs, user, text });
+    } catch (error) {
+      this.options.logger.warn({ err: error, slackChannel: channel, slackUser: user }, 'could not post an ephemeral message in Slack');
+    }
+  }
+}
