@@ -70,7 +70,7 @@ export function slackEvents(options: SlackEventsOptions): Router {
     if (context.retryNum !== undefined) options.logger.debug({ retryNum: context.retryNum, retryReason: context.retryReason }, 'Slack redelivered an event');
     await options.replies.handle(threadMessage(event as unknown as Record<string, unknown>));
   });
-  app.error(async (error) => {
+  app.error((error) => {
     options.logger.error({ err: error }, 'Slack event failed');
     return Promise.resolve();
   });
