@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import { ErrorCode, LogLevel, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, WebClientEvent } from '@slack/web-api';
 import { SlackEmulator, slackSignature } from '../emulators/slack';
+import { listenLocally } from '../support/local-server';
 
 const BOT_TOKEN = 'xoxb-emulator-token';
 const SIGNING_SECRET = 'emulator-signing-secret';
@@ -40,16 +40,8 @@ async function startHub(): Promise<{ url: string; received: Received[]; close: (
       res.writeHead(refusal === null ? 200 : 401, { 'content-type': 'text/plain' }).end(refusal ?? 'verified');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const local = await listenLocally(server);
+  return { url: local.url, received, close: () => local.close() };
 }
 
 function last(hub: { received: Received[] }): Received {

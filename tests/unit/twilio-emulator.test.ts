@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import RestException from 'twilio/lib/base/RestException';
 import { countSegments, TwilioEmulator } from '../emulators/twilio';
+import { listenLocally } from '../support/local-server';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const AUTH_TOKEN = 'emulator-auth-token';
@@ -46,16 +46,8 @@ async function startHub(): Promise<{ url: string; received: Received[]; close: (
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const local = await listenLocally(server);
+  return { url: local.url, received, close: () => local.close() };
 }
 
 function formOf(request: Received): Record<string, string> {

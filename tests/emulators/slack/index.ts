@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { json, send, type Answer } from './http';
+import { json, send, type Answer } from '../http';
 import { TsClock } from './ids';
 import { ResponseUrls } from './response-url';
 import { actionPayload, commandForm, eventEnvelope, postSigned, userMessageEvent, type SlackSide } from './slack-side';
@@ -33,6 +32,7 @@ export type {
   SlackUser,
   UserMessageParams,
 } from './types';
+import { listenLocally } from '../../support/local-server';
 
 const POLL_MS = 20;
 
@@ -113,14 +113,10 @@ export class SlackEmulator {
 
   static async start(options: SlackEmulatorOptions): Promise<SlackEmulator> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const { url } = await listenLocally(server);
     const emulator = new SlackEmulator(
       server,
-      `http://127.0.0.1:${port}`,
+      url,
       options.botToken,
       options.signingSecret,
       options.teamId ?? 'T0EMULATOR',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { readBody, text, type Answer } from './http';
+import { readBody, text, type Answer } from '../http';
 import type { RecordedResponse } from './types';
 
 /**

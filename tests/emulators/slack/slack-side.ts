@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { isRecord } from './http';
+import { isRecord } from '../http';
 import { newId, newTriggerId, type TsClock } from './ids';
 import type { ActionParams, CommandParams, PostedMessage, SignOptions, SlackResponse, SlackUser, UserMessageParams } from './types';
 import { APP_ID, channelName, TEAM_DOMAIN } from './web-api';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isRecord, json, mediaType, readBody, type Answer } from './http';
+import { isRecord, json, mediaType, readBody, type Answer } from '../http';
 import { TS_PATTERN, type TsClock } from './ids';
 import type { ApiCall, Ephemeral, PostedMessage, SlackFailure, SlackUser } from './types';
 
@@ -326,7 +326,7 @@ export async function handleApi(state: ApiState, req: IncomingMessage, method: s
     // An emulator bug, not a Slack answer: the detail field (which Slack never sends) says what broke.
     answer = json(200, { ok: false, error: 'internal_error', emulator_detail: error instanceof Error ? error.message : String(error) });
   }
-  const result = JSON.parse(answer.body) as { ok: boolean; error?: string };
+  const result = JSON.parse(answer.body.toString()) as { ok: boolean; error?: string };
   state.calls.push({ method, ok: result.ok, ...(result.error === undefined ? {} : { error: result.error }) });
   return answer;
 }

@@ -1,34 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-
-/** A complete answer, built before anything is written so the request log records the real status. */
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer;
-}
-
-const MAX_BODY_BYTES = 1024 * 1024;
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy(new Error('request body over 1 MiB'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-export function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
-}
+import { json, type Answer } from '../http';
 
 /**
  * Twilio's legacy error body. The SDK's RestException copies `code`, `message` and `more_info`

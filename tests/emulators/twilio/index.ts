@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { StoredMedia } from './media';
 import { handleRest, type RestState } from './rest-api';
 import { newSid } from './sids';
 import type { EmulatedMessage, EmulatedRequest, Failure, InboundParams, InboundResult, MessageStatus, WebhookResponse, WebhookTarget } from './types';
 import * as webhooks from './webhooks';
+import { listenLocally } from '../../support/local-server';
 
 export { countSegments } from './segments';
 export type { EmulatedMessage, EmulatedRequest, Failure, FetchedMedia, InboundMedia, InboundParams, InboundResult, MessageStatus, WebhookResponse, WebhookTarget } from './types';
@@ -46,12 +46,8 @@ export class TwilioEmulator {
 
   static async start(options: { accountSid: string; authToken: string }): Promise<TwilioEmulator> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    return new TwilioEmulator(server, `http://127.0.0.1:${port}`, options.accountSid, options.authToken);
+    const { url } = await listenLocally(server);
+    return new TwilioEmulator(server, url, options.accountSid, options.authToken);
   }
 
   /** Throttling, outages and refusals on demand, so the hub's retry and give-up paths can be tested. */

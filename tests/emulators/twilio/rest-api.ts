@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basicCredentials, json, readBody, twilioError, type Answer } from './http';
+import { json, readBody, send, type Answer } from '../http';
+import { basicCredentials, twilioError } from './http';
 import { downloadMedia, type StoredMedia } from './media';
 import { countSegments } from './segments';
 import { newSid } from './sids';
@@ -145,7 +146,5 @@ export async function handleRest(state: RestState, req: IncomingMessage, res: Se
     answer = twilioError(500, 20500, `Emulator error: ${error instanceof Error ? error.message : String(error)}`);
   }
   state.requests.push({ method: req.method ?? '', path: pathname, status: answer.status });
-  if (res.destroyed) return;
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
+  send(res, answer);
 }

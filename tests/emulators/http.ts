@@ -1,10 +1,11 @@
+/** What the local Twilio and Slack emulators share: reading requests and writing answers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** A complete answer, built before anything is written so the call log records the real outcome. */
+/** A complete answer, built before anything is written so the emulator's log records the real outcome. */
 export interface Answer {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
