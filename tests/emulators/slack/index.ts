@@ -19,19 +19,7 @@ import type {
 import { handleApi, type ApiState } from './web-api';
 
 export { slackSignature } from './slack-side';
-export type {
-  ActionParams,
-  ApiCall,
-  CommandParams,
-  Ephemeral,
-  PostedMessage,
-  RecordedResponse,
-  SignOptions,
-  SlackFailure,
-  SlackResponse,
-  SlackUser,
-  UserMessageParams,
-} from './types';
+export type * from './types';
 import { listenLocally } from '../../support/local-server';
 
 const POLL_MS = 20;
