@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { freePort } from '../../src/infra/net';
+import { SlackEmulator } from '../emulators/slack';
+import { TwilioEmulator } from '../emulators/twilio';
+import { ENGINES } from '../support/env';
+import { startTestHub, type TestHub } from '../support/hub';
+
+/**
+ * The whole loop with both providers played locally: a customer texts the business, the text appears as
+ * a Slack thread, an agent answers in the thread, the answer reaches the customer's phone through
+ * Twilio, and Twilio's receipt shows on the agent's Slack message.
+ */
+
+const ACCOUNT_SID = `AC${'d4'.repeat(16)}`;
+const AUTH_TOKEN = randomBytes(16).toString('hex');
+const BOT_TOKEN = `xoxb-${randomBytes(12).toString('hex')}`;
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const SUPPORT_NUMBER = '+14155550130';
+const CUSTOMER = '+447911123777';
+const AGENT_SLACK_ID = 'U0AGENTSMS';
+const WAIT_MS = 15_000;
+
+describe.each(ENGINES)('SMS through Slack and back on %s', (engine) => {
+  let t: TestHub;
+  let twilio: TwilioEmulator;
+  let slack: SlackEmulator;
+  let target: { url: string; publicUrl: string };
+
+  beforeAll(async () => {
+    twilio = await TwilioEmulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+    slack = await SlackEmulator.start({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    t = await startTestHub(engine, {
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        TWILIO_API_URL: twilio.url,
+        TWILIO_NUMBERS: SUPPORT_NUMBER,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_DEFAULT_CHANNEL: 'C0SMSDESK1',
+        SLACK_API_URL: slack.apiUrl,
+      },
+    });
+    target = { url: t.url, publicUrl };
+    expect((await t.request('/api/v1/agents', { method: 'POST', json: { name: 'Sam Agent', email: 'sam@agents.test', slackUserId: AGENT_SLACK_ID } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    const started = { t, slack, twilio } as Partial<{ t: TestHub; slack: SlackEmulator; twilio: TwilioEmulator }>;
+    await started.t?.stop();
+    await started.slack?.close();
+    await started.twilio?.close();
+  });
+
+  it('carries a text to a Slack thread, the agent’s answer to the phone, and the receipt back to Slack', async () => {
+    expect((await twilio.sendInbound(target, { From: CUSTOMER, To: SUPPORT_NUMBER, Body: 'Is the blue kettle back in stock?' })).status).toBe(200);
+
+    const header = await slack.waitFor('the thread of the text', () => slack.messages.find((m) => m.threadTs === undefined && m.text.includes(CUSTOMER)), WAIT_MS);
+    expect(JSON.stringify(header.blocks)).toContain('SMS');
+    await slack.waitFor('the text in the thread', () => slack.thread(header.channel, header.ts).some((m) => m.text.endsWith('Is the blue kettle back in stock?')), WAIT_MS);
+
+    const answer = `Yes, since this morning 🫖 ${randomBytes(2).toString('hex')}`;
+    const sentInSlack = await slack.sendUserMessage(t.url, { channel: header.channel, threadTs: header.ts, user: AGENT_SLACK_ID, text: answer });
+    expect(sentInSlack.status).toBe(200);
+
+    const sms = await twilio.waitForMessages(1, WAIT_MS).then((messages) => messages.find((m) => m.body === answer));
+    expect(sms).toMatchObject({ from: SUPPORT_NUMBER, to: CUSTOMER, body: answer });
+    if (!sms) throw new Error('the answer never reached Twilio');
+
+    const agentMessage = slack.userMessages.find((m) => m.text === answer);
+    if (!agentMessage) throw new Error('the emulator lost the agent’s message');
+    await slack.waitFor('the sent reaction', () => agentMessage.reactions.includes('outbox_tray'), WAIT_MS);
+    expect((await twilio.sendStatus(target, sms, 'delivered')).status).toBe(204);
+    await slack.waitFor('the delivered reaction', () => agentMessage.reactions.includes('white_check_mark'), WAIT_MS);
+  });
+});
