@@ -3,6 +3,7 @@ import type { Database } from '../../core/database';
 import type { Outbox } from '../../core/outbox';
 import type { ChannelModule } from '../channel';
 import { SlackAgentReplies } from './agent-replies';
+import { SlackAgents } from './agents';
 import { createSlackClient } from './client';
 import { slackEvents } from './events';
 import { SlackMirror, SLACK_TARGET } from './mirror';
@@ -26,14 +27,8 @@ export interface SlackChannelOptions {
  */
 export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const client = createSlackClient(options.botToken, options.apiUrl, options.logger);
-  const replies = new SlackAgentReplies({
-    db: options.db,
-    outbox: options.outbox,
-    client,
-    autoCreateAgents: options.autoCreateAgents,
-    notePrefix: options.notePrefix,
-    logger: options.logger,
-  });
+  const agents = new SlackAgents({ db: options.db, client, autoCreateAgents: options.autoCreateAgents });
+  const replies = new SlackAgentReplies({ db: options.db, outbox: options.outbox, client, agents, notePrefix: options.notePrefix, logger: options.logger });
   return {
     name: SLACK_TARGET,
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, health: options.health, logger: options.logger }),
