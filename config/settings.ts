@@ -222,6 +222,12 @@ export const settings = {
     schema: z.string().trim().min(1).max(32),
     default: 'note:',
   }),
+  slackCommand: setting({
+    env: 'SLACK_COMMAND',
+    description: "The slash command agents type in Slack (list, resolve, reopen, assign, snooze); create it with the same name in the Slack app.",
+    schema: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'expected a slash command like /switchboard'),
+    default: '/switchboard',
+  }),
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',

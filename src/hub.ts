@@ -155,6 +155,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
         defaultChannel: config.slackDefaultChannel,
         autoCreateAgents: config.slackAutoCreateAgents,
         notePrefix: config.slackNotePrefix,
+        command: config.slackCommand,
         health: (problem) => integrationHealth.report('slack', problem),
         logger: logger.child({ channel: 'slack' }),
       }),

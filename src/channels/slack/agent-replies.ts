@@ -1,13 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { SYSTEM, type Actor } from '../../core/actor';
-import { agentOfSlackUser, agentWithEmail, createAgent, updateAgent } from '../../core/agents/agents';
+import type { Actor } from '../../core/actor';
 import type { Database } from '../../core/database';
-import { AppError, ConflictError } from '../../core/errors';
+import { ConflictError } from '../../core/errors';
 import { requestHash, type IdempotentRequest } from '../../core/idempotency';
 import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
+import type { SlackAgents } from './agents';
 import { plainText } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -26,8 +26,7 @@ export interface AgentRepliesOptions {
   db: Database;
   outbox: Outbox;
   client: WebClient;
-  /** Make an unknown Slack user an agent (from their profile) rather than refusing them. */
-  autoCreateAgents: boolean;
+  agents: SlackAgents;
   /** A message starting with this (any case) is a private note. */
   notePrefix: string;
   logger: Logger;
@@ -74,7 +73,7 @@ export class SlackAgentReplies {
     const body = plainText(text).trim();
     if (!body) return;
 
-    const agent = await this.agentOf(message.user);
+    const agent = await this.options.agents.agentOf(message.user);
     if (!agent) {
       await this.tell(message.channel, message.threadTs, message.user, `You are not an agent in Switchboard yet; ask an admin to add you (with your Slack user id ${message.user}).`);
       return;
@@ -99,32 +98,6 @@ export class SlackAgentReplies {
     // Already in the thread (it was written there): the mirror only shows its delivery status, as a
     // reaction on this very message. Checked on a redelivery too, in case the first one stopped here.
     if (!isNote && !(await this.records.isCopied(stored.id))) await this.records.messageWrittenThere(stored.id, message.ts, 'queued');
-  }
-
-  /** The agent behind a Slack user: by Slack user id, else by their profile's email (then linked), else made one when allowed. */
-  private async agentOf(slackUserId: string): Promise<{ id: string } | undefined> {
-    const { db, client, autoCreateAgents } = this.options;
-    const known = await agentOfSlackUser(db, slackUserId);
-    if (known) return known;
-    const { user } = await client.users.info({ user: slackUserId });
-    if (!user || user.is_bot || user.deleted) return undefined;
-    const email = user.profile?.email;
-    if (!email) return undefined;
-    const byEmail = await agentWithEmail(db, email);
-    try {
-      if (byEmail) {
-        // An agent linked to another Slack account is not taken over by this one.
-        if (byEmail.slackUserId !== null) return undefined;
-        return await updateAgent(db, byEmail.id, { slackUserId }, SYSTEM);
-      }
-      if (!autoCreateAgents) return undefined;
-      const name = user.profile?.real_name || user.real_name || user.name || email;
-      return await createAgent(db, { name, email, slackUserId }, SYSTEM);
-    } catch (error) {
-      // Two messages of a new agent at once: the other one linked or created them.
-      if (error instanceof AppError && error.status === 409) return agentOfSlackUser(db, slackUserId);
-      throw error;
-    }
   }
 
   /** An ephemeral message to one person in the thread; failing to tell them is only logged. */

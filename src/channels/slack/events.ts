@@ -1,9 +1,10 @@
-import { App, ExpressReceiver } from '@slack/bolt';
+import { App, ExpressReceiver, type BlockAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { SlackAgentReplies, ThreadMessage } from './agent-replies';
 import { slackLogger } from './client';
+import type { SlackDesk } from './desk';
 
 export interface SlackEventsOptions {
   signingSecret: string;
@@ -11,6 +12,9 @@ export interface SlackEventsOptions {
   apiUrl: string;
   client: WebClient;
   replies: SlackAgentReplies;
+  desk: SlackDesk;
+  /** The slash command this app answers (`/switchboard`). */
+  command: string;
   logger: Logger;
 }
 
@@ -70,8 +74,26 @@ export function slackEvents(options: SlackEventsOptions): Router {
     if (context.retryNum !== undefined) options.logger.debug({ retryNum: context.retryNum, retryReason: context.retryReason }, 'Slack redelivered an event');
     await options.replies.handle(threadMessage(event as unknown as Record<string, unknown>));
   });
+  // The header's controls and the slash command are acknowledged at once (Slack wants that within 3 s);
+  // the work follows, and its outcome shows in the header or in an ephemeral answer.
+  app.action<BlockAction>({ type: 'block_actions', action_id: /^sb_/ }, async ({ ack, body, action }) => {
+    await ack();
+    await options.desk.action({
+      actionId: action.action_id,
+      ...(action.type === 'button' && action.value !== undefined ? { value: action.value } : {}),
+      ...(action.type === 'users_select' ? { selectedUser: action.selected_user } : {}),
+      user: body.user.id,
+      channel: body.channel?.id ?? (body.container.channel_id as string),
+      messageTs: body.message?.ts ?? (body.container.message_ts as string),
+    });
+  });
+  app.command(options.command, async ({ ack, command, respond }) => {
+    await ack();
+    const text = await options.desk.command(command.user_id, command.text);
+    await respond({ response_type: 'ephemeral', text });
+  });
   app.error((error) => {
-    options.logger.error({ err: error }, 'Slack event failed');
+    options.logger.error({ err: error }, 'Slack event, action or command failed');
     return Promise.resolve();
   });
   return receiver.router;

@@ -9,6 +9,11 @@ export function escapeSlack(text: string): string {
 }
 
 const CHANNEL_NAMES: Readonly<Record<string, string>> = { widget: 'web chat', sms: 'SMS', email: 'email', api: 'API' };
+/** How a channel is named in Slack: `web chat`, `SMS`, `email`, `API`. */
+export function channelName(channel: string): string {
+  return CHANNEL_NAMES[channel] ?? channel;
+}
+
 const STATUS_NAMES: Readonly<Record<ConversationStatus, string>> = { open: 'Open', pending: 'Pending', snoozed: 'Snoozed', resolved: 'Resolved' };
 
 export interface HeaderFacts {
@@ -21,9 +26,39 @@ export interface HeaderFacts {
   team: string | null;
 }
 
-/** The thread's first message: who the customer is and where the conversation stands. */
+/** The action ids of the header's controls; the buttons' value is the conversation id. */
+export const DESK_ACTIONS = {
+  claim: 'sb_claim',
+  resolve: 'sb_resolve',
+  reopen: 'sb_reopen',
+  snooze1h: 'sb_snooze_1h',
+  snoozeTomorrow: 'sb_snooze_tomorrow',
+  assign: 'sb_assign',
+} as const;
+
+function button(text: string, actionId: string, value: string, style?: 'primary'): Record<string, unknown> {
+  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value, ...(style ? { style } : {}) };
+}
+
+/** Claim, Resolve or Reopen, the two snoozes (not on a resolved conversation, which must be reopened first) and "Assign to…". */
+function deskControls(facts: HeaderFacts): Record<string, unknown> {
+  const id = facts.conversationId;
+  const resolved = facts.status === 'resolved';
+  return {
+    type: 'actions',
+    block_id: 'sb_desk',
+    elements: [
+      button('Claim', DESK_ACTIONS.claim, id),
+      resolved ? button('Reopen', DESK_ACTIONS.reopen, id) : button('Resolve', DESK_ACTIONS.resolve, id, 'primary'),
+      ...(resolved ? [] : [button('Snooze 1 h', DESK_ACTIONS.snooze1h, id), button('Snooze until tomorrow 09:00 UTC', DESK_ACTIONS.snoozeTomorrow, id)]),
+      { type: 'users_select', action_id: DESK_ACTIONS.assign, placeholder: { type: 'plain_text', text: 'Assign to…', emoji: true } },
+    ],
+  };
+}
+
+/** The thread's first message: who the customer is, where the conversation stands, and the desk's controls. */
 export function headerMessage(facts: HeaderFacts): { text: string; blocks: unknown[] } {
-  const channel = CHANNEL_NAMES[facts.channel] ?? facts.channel;
+  const channel = channelName(facts.channel);
   const who = escapeSlack(facts.contactName) + (facts.contactAddress ? ` (${escapeSlack(facts.contactAddress)})` : '');
   const text = `New ${channel} conversation with ${who}`;
   const fields = [
@@ -38,6 +73,7 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
       { type: 'section', text: { type: 'mrkdwn', text: `*${who}* · ${channel}` } },
       { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${facts.conversationId}\` · reply in this thread to answer the customer` }] },
+      deskControls(facts),
     ],
   };
 }

@@ -3,7 +3,9 @@ import type { Database } from '../../core/database';
 import type { Outbox } from '../../core/outbox';
 import type { ChannelModule } from '../channel';
 import { SlackAgentReplies } from './agent-replies';
+import { SlackAgents } from './agents';
 import { createSlackClient } from './client';
+import { SlackDesk } from './desk';
 import { slackEvents } from './events';
 import { SlackMirror, SLACK_TARGET } from './mirror';
 
@@ -16,27 +18,25 @@ export interface SlackChannelOptions {
   defaultChannel: string;
   autoCreateAgents: boolean;
   notePrefix: string;
+  /** The slash command agents type (`/switchboard`). */
+  command: string;
   health: (problem: string | undefined) => Promise<boolean>;
   logger: Logger;
 }
 
 /**
  * Slack, where agents work: every conversation is mirrored into a thread of its team's channel, and
- * what agents write in that thread is their reply to the customer (POST /slack/events).
+ * what agents write in that thread is their reply to the customer; the header's buttons and the slash
+ * command claim, resolve, reopen, snooze and assign conversations (all through POST /slack/events).
  */
 export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const client = createSlackClient(options.botToken, options.apiUrl, options.logger);
-  const replies = new SlackAgentReplies({
-    db: options.db,
-    outbox: options.outbox,
-    client,
-    autoCreateAgents: options.autoCreateAgents,
-    notePrefix: options.notePrefix,
-    logger: options.logger,
-  });
+  const agents = new SlackAgents({ db: options.db, client, autoCreateAgents: options.autoCreateAgents });
+  const replies = new SlackAgentReplies({ db: options.db, outbox: options.outbox, client, agents, notePrefix: options.notePrefix, logger: options.logger });
+  const desk = new SlackDesk({ db: options.db, outbox: options.outbox, client, agents, command: options.command, logger: options.logger });
   return {
     name: SLACK_TARGET,
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, health: options.health, logger: options.logger }),
-    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, apiUrl: options.apiUrl, client, replies, logger: options.logger }),
+    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, apiUrl: options.apiUrl, client, replies, desk, command: options.command, logger: options.logger }),
   };
 }
