@@ -102,7 +102,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   metrics.setSources({
     outboxStats: () => outbox.stats(),
     jobCounts: async () => {
-      const queues = [...QUEUES, MIRROR_QUEUE];
+      const queues = [...QUEUES, MIRROR_QUEUE, ...channels.flatMap((channel) => (channel.jobs ? [channel.jobs.queue] : []))];
       const counts = await withTimeout(Promise.all(queues.map((name) => publisher.queue(name).getJobCounts('waiting', 'active', 'failed', 'delayed'))), READINESS_TIMEOUT_MS, 'Redis');
       return Object.fromEntries(queues.map((name, i) => [name, counts[i] ?? {}])) as JobCounts;
     },
@@ -225,6 +225,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
           outbox,
           delivery,
           mirrors: channels.flatMap((channel) => (channel.mirror ? [channel.mirror] : [])),
+          channelJobs: channels.flatMap((channel) => (channel.jobs ? [channel.jobs] : [])),
           logger,
         });
 

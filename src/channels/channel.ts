@@ -4,6 +4,17 @@ import type { ChannelAdapter } from '../core/ports/channel-adapter';
 import type { ConversationMirror } from '../core/ports/mirror';
 
 /**
+ * A channel's own durable jobs: what it writes with `Outbox.enqueue(queue, …)` is processed here, in the
+ * workers, through the same error mapping as core's queues (a PermanentDeliveryError is not retried, a
+ * RetryableDeliveryError with a retry-after waits for it, anything else is retried with backoff).
+ */
+export interface ChannelJobs {
+  readonly queue: string;
+  /** `lastAttempt`: no retry follows if this throws, so whoever waits for the outcome should be told. */
+  process(name: string, data: unknown, attempt: { lastAttempt: boolean }): Promise<void>;
+}
+
+/**
  * A channel as the composition root registers it: its inbound HTTP routes. Each channel verifies and
  * normalizes its own requests and hands them to core; nothing outside its folder knows its vendor.
  */
@@ -17,4 +28,6 @@ export interface ChannelModule {
   readonly adapter?: ChannelAdapter;
   /** Keeps a copy of every conversation where agents work (Slack threads). */
   readonly mirror?: ConversationMirror;
+  /** Work this channel does in the workers rather than in a request. */
+  readonly jobs?: ChannelJobs;
 }

@@ -87,6 +87,17 @@ export class Outbox {
     );
   }
 
+  /**
+   * One job for a queue of a channel's own (see ChannelModule.jobs), written in a transaction of its own
+   * and published after commit. Once this resolves the job is durable: a crash or a Redis outage delays it.
+   */
+  async enqueue(queue: string, name: string, payload: unknown, conversationId: string | null = null): Promise<OutboxEvent> {
+    const row: OutboxEvent = { id: newId(), queue, name, payload, conversationId, runAt: null, createdAt: new Date() };
+    await this.db.transaction((manager) => this.write(manager, [row]));
+    void this.dispatch([row]);
+    return row;
+  }
+
   /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
   dispatch(rows: readonly OutboxEvent[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();

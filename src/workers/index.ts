@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ChannelJobs } from '../channels/channel';
 import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
 import type { DeliveryService } from '../core/messages/delivery';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   delivery: DeliveryService;
   /** Where agents see conversations besides the API (Slack): kept in step after every event. */
   mirrors: readonly ConversationMirror[];
+  /** Channels' own queues (Slack's events, clicks and commands). */
+  channelJobs: readonly ChannelJobs[];
   logger: Logger;
 }
 
@@ -52,6 +55,9 @@ function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined): 
     [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
     ...(mirrors ? { [MIRROR_QUEUE]: syncMirrorProcessor(options.mirrors, options.connection, options.prefix) } : {}),
+    ...Object.fromEntries(
+      options.channelJobs.map((jobs): [string, Processor] => [jobs.queue, (job: Job) => jobs.process(job.name, job.data, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })]),
+    ),
   };
 }
 

@@ -8,6 +8,7 @@ import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
+import { isPermanent, jobError } from './client';
 import { plainText } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -38,6 +39,12 @@ const SLACK_IDEMPOTENCY_KEY = 'slack';
 /** Subtypes that are a person writing: a plain message, and one also sent to the channel. */
 const PERSON_SUBTYPES = new Set([undefined, 'thread_broadcast']);
 
+/** A person's new message inside a thread: the only messages that can be a reply (checked before queueing one). */
+export function isThreadReply(message: ThreadMessage): message is ThreadMessage & { user: string; threadTs: string } {
+  if (!PERSON_SUBTYPES.has(message.subtype) || message.botId !== undefined || !message.user) return false;
+  return message.threadTs !== undefined && message.threadTs !== message.ts;
+}
+
 /**
  * An agent's message in a conversation's Slack thread becomes their reply to the customer (or, with
  * the note prefix, a private note), through the same `postReply` as the REST API, so the delivery
@@ -51,18 +58,22 @@ export class SlackAgentReplies {
     this.records = new MirrorRecords(options.db, SLACK_TARGET);
   }
 
-  /** Never throws: what fails is logged with the conversation and the agent is told in Slack. */
-  async handle(message: ThreadMessage): Promise<void> {
-    if (!PERSON_SUBTYPES.has(message.subtype) || message.botId !== undefined || !message.user) return;
-    if (message.threadTs === undefined || message.threadTs === message.ts) return;
-    const user = message.user;
+  /**
+   * Runs in a worker job. A refusal is told to the agent in Slack; a failure is logged with the
+   * conversation and thrown (as a job error) to be retried, and the agent is told once no retry follows.
+   */
+  async handle(message: ThreadMessage, lastAttempt = true): Promise<void> {
+    if (!isThreadReply(message)) return;
     let conversationId: string | undefined;
     try {
       conversationId = await this.records.conversationOfThread(message.channel, message.threadTs);
-      if (conversationId) await this.reply(conversationId, { ...message, user, threadTs: message.threadTs });
+      if (conversationId) await this.reply(conversationId, message);
     } catch (error) {
-      this.options.logger.error({ err: error, conversationId, slackChannel: message.channel, slackTs: message.ts }, 'could not take a reply written in Slack');
-      if (conversationId) await this.tell(message.channel, message.threadTs, user, ':warning: Switchboard could not take this message; please send it again.');
+      const failure = jobError(error);
+      const final = lastAttempt || isPermanent(failure);
+      this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId, slackChannel: message.channel, slackTs: message.ts }, final ? 'could not take a reply written in Slack' : 'could not take a reply written in Slack yet; will retry');
+      if (conversationId && final) await this.tell(message.channel, message.threadTs, message.user, ':warning: Switchboard could not take this message; please send it again.');
+      throw failure;
     }
   }
 

@@ -8,6 +8,7 @@ import { AppError, ConflictError, NotFoundError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
+import { isPermanent, jobError } from './client';
 import { channelName, DESK_ACTIONS, escapeSlack } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -88,8 +89,11 @@ export class SlackDesk {
     this.records = new MirrorRecords(options.db, SLACK_TARGET);
   }
 
-  /** Never throws: a refusal is told to the clicker as an ephemeral message, a failure is logged and told too. */
-  async action(action: DeskAction): Promise<void> {
+  /**
+   * Runs in a worker job. A refusal is told to the clicker as an ephemeral message; a failure is logged
+   * and thrown (as a job error) to be retried, and the clicker is told once no retry follows.
+   */
+  async action(action: DeskAction, lastAttempt = true): Promise<void> {
     let conversationId = action.value ?? '';
     try {
       conversationId = action.value ?? (await this.records.conversationOfThread(action.channel, action.messageTs)) ?? '';
@@ -98,13 +102,23 @@ export class SlackDesk {
       await this.change(id, await this.patchOf(action, actor), actor);
     } catch (error) {
       const refusal = refusalOf(error, conversationId);
-      if (refusal === undefined) this.options.logger.error({ err: error, conversationId, slackUser: action.user, actionId: action.actionId }, 'a Slack desk action failed');
-      await this.tell(action.channel, action.user, refusal ?? ':warning: Switchboard could not do that; please try again.');
+      if (refusal !== undefined) {
+        await this.tell(action.channel, action.user, refusal);
+        return;
+      }
+      const failure = jobError(error);
+      const final = lastAttempt || isPermanent(failure);
+      this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId: conversationId || undefined, slackUser: action.user, actionId: action.actionId }, final ? 'a Slack desk action failed' : 'a Slack desk action failed; will retry');
+      if (final) await this.tell(action.channel, action.user, ':warning: Switchboard could not do that; please try again.');
+      throw failure;
     }
   }
 
-  /** The answer to a slash command, for the person who typed it only. Never throws. */
-  async command(user: string, text: string): Promise<string> {
+  /**
+   * The answer to a slash command, for the person who typed it only. A failure is thrown to be retried
+   * unless this is the last attempt, which answers that it failed.
+   */
+  async command(user: string, text: string, lastAttempt = true): Promise<string> {
     const [sub = '', id, ...rest] = text.trim().split(/\s+/);
     try {
       switch (sub.toLowerCase()) {
@@ -140,7 +154,11 @@ export class SlackDesk {
     } catch (error) {
       const refusal = refusalOf(error, id ?? '');
       if (refusal !== undefined) return refusal;
-      this.options.logger.error({ err: error, slackUser: user, command: text }, 'a Slack command failed');
+      const failure = jobError(error);
+      const final = lastAttempt || isPermanent(failure);
+      const conversationId = id !== undefined && UUID.test(id) ? id.toLowerCase() : undefined;
+      this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId, slackUser: user, command: text }, final ? 'a Slack command failed' : 'a Slack command failed; will retry');
+      if (!final) throw failure;
       return ':warning: Switchboard could not do that; please try again.';
     }
   }

@@ -1,18 +1,15 @@
 import { App, ExpressReceiver, type BlockAction } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
-import type { SlackAgentReplies, ThreadMessage } from './agent-replies';
+import type { Outbox } from '../../core/outbox';
+import { isThreadReply, type ThreadMessage } from './agent-replies';
 import { slackLogger } from './client';
-import type { SlackDesk } from './desk';
+import { commandJob, SLACK_QUEUE, type SlackActionJob, type SlackCommandJob, type SlackJobName } from './jobs';
 
 export interface SlackEventsOptions {
   signingSecret: string;
   botToken: string;
-  apiUrl: string;
-  client: WebClient;
-  replies: SlackAgentReplies;
-  desk: SlackDesk;
+  outbox: Outbox;
   /** The slash command this app answers (`/switchboard`). */
   command: string;
   logger: Logger;
@@ -39,62 +36,56 @@ export function threadMessage(event: Record<string, unknown>): ThreadMessage {
  * `POST /slack/events` through Bolt's ExpressReceiver, on the hub's own express app: Bolt checks the
  * signature and the timestamp (401 for a forged or stale request) and parses the raw body itself.
  *
- * processBeforeResponse is false: Bolt answers Slack's event with 200 before the listener runs. Slack
- * gives up after 3 s and redelivers, and the listener may call Slack (users.info, chat.postEphemeral),
- * which can be slow or rate limited; those calls must not decide whether Slack sees an answer. The cost
- * is that an event acknowledged just before a crash is not redelivered: the agent then sees no delivery
- * reaction on their message, and any failure the listener catches is logged and told to them in Slack.
+ * processBeforeResponse is true, and a listener only reduces what Slack sent and queues it: one outbox
+ * row (queue `slack`), a database insert well inside Slack's 3 s. Slack sees its 200 only once the row is
+ * committed, so nothing acknowledged is lost when the process stops; if the insert fails, the answer is a
+ * 500 and Slack redelivers. The work itself (users.info, the reply, the desk change, chat.postEphemeral,
+ * the command's answer at its response_url) runs in the workers (see jobs.ts), where Slack's rate limits
+ * and outages are retried. Redeliveries are queued again and taken once (replies are idempotent by ts).
  *
- * The bot's own ids come from one auth.test, made on the first event rather than at start-up, so a
- * Slack outage at start neither delays nor disables the hub; a failed auth.test is tried again on the
- * next event.
+ * No Web API call happens here at all: authorize only hands Bolt the token, and instead of Bolt's
+ * ignoreSelf (which needs auth.test) the worker ignores every bot's messages.
  */
 export function slackEvents(options: SlackEventsOptions): Router {
   const logger = slackLogger(options.logger, 'slack-bolt');
-  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, router: express.Router(), processBeforeResponse: false, logger });
-  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
-  const authorize = async () => {
-    identity ??= options.client.auth.test().then(
-      (result) => ({ botId: result.bot_id, botUserId: result.user_id }),
-      (error: unknown) => {
-        identity = undefined;
-        options.logger.error({ err: error }, 'Slack refused auth.test: check SLACK_BOT_TOKEN; events from Slack are not taken until it works');
-        throw error;
-      },
-    );
-    return { botToken: options.botToken, ...(await identity) };
-  };
-  const app = new App({
-    receiver,
-    authorize,
-    logger,
-    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
-  });
+  const receiver = new ExpressReceiver({ signingSecret: options.signingSecret, router: express.Router(), processBeforeResponse: true, logger });
+  const app = new App({ receiver, authorize: () => Promise.resolve({ botToken: options.botToken }), ignoreSelf: false, logger });
+  const enqueue = (name: SlackJobName, payload: unknown) => options.outbox.enqueue(SLACK_QUEUE, name, payload);
+
   app.event('message', async ({ event, context }) => {
     if (context.retryNum !== undefined) options.logger.debug({ retryNum: context.retryNum, retryReason: context.retryReason }, 'Slack redelivered an event');
-    await options.replies.handle(threadMessage(event as unknown as Record<string, unknown>));
+    const message = threadMessage(event as unknown as Record<string, unknown>);
+    // Bots (the hub's own posts included), edits, joins and messages outside threads are not queued.
+    if (isThreadReply(message)) await enqueue('message', message);
   });
-  // The header's controls and the slash command are acknowledged at once (Slack wants that within 3 s);
-  // the work follows, and its outcome shows in the header or in an ephemeral answer.
+  // The header's controls: the change shows in the header, a refusal in an ephemeral message.
   app.action<BlockAction>({ type: 'block_actions', action_id: /^sb_/ }, async ({ ack, body, action }) => {
-    await ack();
-    await options.desk.action({
+    const job: SlackActionJob = {
       actionId: action.action_id,
       ...(action.type === 'button' && action.value !== undefined ? { value: action.value } : {}),
       ...(action.type === 'users_select' ? { selectedUser: action.selected_user } : {}),
       user: body.user.id,
       channel: body.channel?.id ?? (body.container.channel_id as string),
       messageTs: body.message?.ts ?? (body.container.message_ts as string),
-    });
-  });
-  app.command(options.command, async ({ ack, command, respond }) => {
+    };
+    await enqueue('action', job);
     await ack();
-    const text = await options.desk.command(command.user_id, command.text);
-    await respond({ response_type: 'ephemeral', text });
   });
+  // The answer follows at the command's response_url.
+  app.command(options.command, async ({ ack, command }) => {
+    const job = commandJob.safeParse({ user: command.user_id, text: command.text, responseUrl: command.response_url } satisfies SlackCommandJob);
+    if (!job.success) {
+      options.logger.warn({ responseUrl: command.response_url }, 'a Slack command without a usable response_url');
+      await ack({ response_type: 'ephemeral', text: ':warning: Switchboard could not take this command.' });
+      return;
+    }
+    await enqueue('command', job.data);
+    await ack();
+  });
+  // Not acknowledged (a 500): Slack sends it again.
   app.error((error) => {
-    options.logger.error({ err: error }, 'Slack event, action or command failed');
-    return Promise.resolve();
+    options.logger.error({ err: error }, 'could not queue a Slack event, action or command; Slack will send it again');
+    return Promise.reject(error);
   });
   return receiver.router;
 }

@@ -7,6 +7,7 @@ import { SlackAgents } from './agents';
 import { createSlackClient } from './client';
 import { SlackDesk } from './desk';
 import { slackEvents } from './events';
+import { slackJobs } from './jobs';
 import { SlackMirror, SLACK_TARGET } from './mirror';
 
 export interface SlackChannelOptions {
@@ -27,7 +28,8 @@ export interface SlackChannelOptions {
 /**
  * Slack, where agents work: every conversation is mirrored into a thread of its team's channel, and
  * what agents write in that thread is their reply to the customer; the header's buttons and the slash
- * command claim, resolve, reopen, snooze and assign conversations (all through POST /slack/events).
+ * command claim, resolve, reopen, snooze and assign conversations (all through POST /slack/events,
+ * acknowledged once queued and handled in the workers).
  */
 export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const client = createSlackClient(options.botToken, options.apiUrl, options.logger);
@@ -37,6 +39,7 @@ export function slackChannel(options: SlackChannelOptions): ChannelModule {
   return {
     name: SLACK_TARGET,
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, health: options.health, logger: options.logger }),
-    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, apiUrl: options.apiUrl, client, replies, desk, command: options.command, logger: options.logger }),
+    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, outbox: options.outbox, command: options.command, logger: options.logger }),
+    jobs: slackJobs({ replies, desk }),
   };
 }
