@@ -1,10 +1,10 @@
 import { Queue, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChannelJobs } from '../channels/channel';
 import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
 import type { DeliveryService } from '../core/messages/delivery';
+import type { ChannelJobs } from '../core/ports/channel-jobs';
 import type { ConversationMirror } from '../core/ports/mirror';
 import { DELIVERY_QUEUE, EVENTS_QUEUE, TIMERS_QUEUE, type Outbox } from '../core/outbox';
 import { runJob } from './errors';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../core/errors';
-import type { ChannelJobs } from '../channel';
+import type { ChannelJobs } from '../../core/ports/channel-jobs';
 import type { SlackAgentReplies } from './agent-replies';
 import type { SlackDesk } from './desk';
 
