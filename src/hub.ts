@@ -13,10 +13,7 @@ import { conversationRoutes } from './api/routes/conversations';
 import { eventRoutes } from './api/routes/events';
 import { fileRoutes, publicFileRoutes } from './api/routes/files';
 import type { RouteSpec } from './api/http/route';
-import { apiChannel } from './channels/api';
-import type { ChannelModule } from './channels/channel';
-import { SYSTEM } from './core/actor';
-import { ensureInboxes } from './core/inboxes/inboxes';
+import { startChannels } from './channels';
 import { Database } from './core/database';
 import { FileLinks } from './core/files/links';
 import type { UploadPolicy } from './core/files/uploads';
@@ -109,58 +106,8 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   });
 
   const receipts = new DeliveryReceipts({ db, outbox });
-  const channels: ChannelModule[] = [
-    apiChannel({
-      db,
-      ingestor,
-      receipts,
-      messageMaxLength: config.messageMaxLength,
-      defaultPhoneRegion: config.defaultPhoneRegion,
-      webhook: config.apiChannelWebhookUrl && config.apiChannelWebhookSecret ? { url: config.apiChannelWebhookUrl, secret: config.apiChannelWebhookSecret } : undefined,
-    }),
-  ];
-  if (config.twilioAccountSid && config.twilioAuthToken) {
-    // Loaded only when configured: the Twilio SDK costs a tenth of a second at every start otherwise.
-    const { SMS_CHANNEL, smsChannel } = await import('./channels/sms');
-    await ensureInboxes(db, SMS_CHANNEL, config.twilioNumbers, SYSTEM);
-    channels.push(
-      smsChannel({
-        db,
-        ingestor,
-        receipts,
-        storage,
-        uploadPolicy,
-        fileUrl: (fileKey) => links.signedUrl(fileKey),
-        accountSid: config.twilioAccountSid,
-        authToken: config.twilioAuthToken,
-        apiUrl: config.twilioApiUrl,
-        publicUrl: config.publicUrl,
-        defaultNumber: config.twilioNumbers[0]?.address,
-        helpReply: config.smsHelpReply,
-        timeoutMs: config.deliveryTimeoutMs,
-        logger: logger.child({ channel: SMS_CHANNEL }),
-      }),
-    );
-  }
   const integrationHealth = new IntegrationHealth(consumerRedis, config.redisPrefix);
-  if (config.slackBotToken && config.slackSigningSecret && config.slackDefaultChannel) {
-    const { slackChannel } = await import('./channels/slack');
-    channels.push(
-      slackChannel({
-        db,
-        outbox,
-        botToken: config.slackBotToken,
-        signingSecret: config.slackSigningSecret,
-        apiUrl: config.slackApiUrl,
-        defaultChannel: config.slackDefaultChannel,
-        autoCreateAgents: config.slackAutoCreateAgents,
-        notePrefix: config.slackNotePrefix,
-        command: config.slackCommand,
-        health: (problem) => integrationHealth.report('slack', problem),
-        logger: logger.child({ channel: 'slack' }),
-      }),
-    );
-  }
+  const channels = await startChannels(config, { db, ingestor, outbox, receipts, storage, uploadPolicy, links, integrationHealth, logger });
   const delivery = new DeliveryService(
     { db, receipts, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
     channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
