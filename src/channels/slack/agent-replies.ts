@@ -8,7 +8,7 @@ import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
-import { isPermanent, jobError } from './client';
+import { isPermanent, jobError, tellPrivately } from './client';
 import { plainText } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -111,12 +111,7 @@ export class SlackAgentReplies {
     if (!isNote && !(await this.records.isCopied(stored.id))) await this.records.messageWrittenThere(stored.id, message.ts, 'queued');
   }
 
-  /** An ephemeral message to one person in the thread; failing to tell them is only logged. */
-  private async tell(channel: string, threadTs: string, user: string, text: string): Promise<void> {
-    try {
-      await this.options.client.chat.postEphemeral({ channel, thread_ts: threadTs, user, text });
-    } catch (error) {
-      this.options.logger.warn({ err: error, slackChannel: channel, slackUser: user }, 'could not post an ephemeral message in Slack');
-    }
+  private tell(channel: string, threadTs: string, user: string, text: string): Promise<void> {
+    return tellPrivately(this.options.client, this.options.logger, { channel, user, threadTs }, text);
   }
 }

@@ -72,3 +72,15 @@ export function slackLogger(logger: Logger, component: string): SlackSdkLogger {
     setName: () => undefined,
   };
 }
+
+/**
+ * A message only one person sees (a refusal, an explanation). Telling them is a courtesy: when Slack
+ * refuses it, the failure is logged and the work it was about is not failed for it.
+ */
+export async function tellPrivately(client: WebClient, logger: Logger, to: { channel: string; user: string; threadTs?: string }, text: string): Promise<void> {
+  try {
+    await client.chat.postEphemeral({ channel: to.channel, user: to.user, ...(to.threadTs ? { thread_ts: to.threadTs } : {}), text });
+  } catch (error) {
+    logger.warn({ err: error, slackChannel: to.channel, slackUser: to.user }, 'could not post an ephemeral message in Slack');
+  }
+}

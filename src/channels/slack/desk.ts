@@ -8,7 +8,7 @@ import { AppError, ConflictError, NotFoundError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
-import { isPermanent, jobError } from './client';
+import { isPermanent, jobError, tellPrivately } from './client';
 import { channelName, DESK_ACTIONS, escapeSlack } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -223,12 +223,7 @@ export class SlackDesk {
     await updateConversation({ db: this.options.db, outbox: this.options.outbox }, conversationId, patch, actor);
   }
 
-  /** An ephemeral message to the person who clicked; failing to tell them is only logged. */
-  private async tell(channel: string, user: string, text: string): Promise<void> {
-    try {
-      await this.options.client.chat.postEphemeral({ channel, user, text });
-    } catch (error) {
-      this.options.logger.warn({ err: error, slackChannel: channel, slackUser: user }, 'could not post an ephemeral message in Slack');
-    }
+  private tell(channel: string, user: string, text: string): Promise<void> {
+    return tellPrivately(this.options.client, this.options.logger, { channel, user }, text);
   }
 }

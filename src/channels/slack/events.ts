@@ -75,7 +75,8 @@ export function slackEvents(options: SlackEventsOptions): Router {
   app.command(options.command, async ({ ack, command }) => {
     const job = commandJob.safeParse({ user: command.user_id, text: command.text, responseUrl: command.response_url } satisfies SlackCommandJob);
     if (!job.success) {
-      options.logger.warn({ responseUrl: command.response_url }, 'a Slack command without a usable response_url');
+      // The response_url itself is not logged: whoever holds it can post to that person.
+      options.logger.warn({ slackUser: command.user_id }, 'a Slack command without a usable response_url');
       await ack({ response_type: 'ephemeral', text: ':warning: Switchboard could not take this command.' });
       return;
     }
