@@ -34,10 +34,7 @@ describe.each(ENGINES)('Agents in Slack on %s', (engine) => {
     receiver = await WebhookReceiver.start(secret);
     t = await startTestHub(engine, {
       env: {
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_DEFAULT_CHANNEL: CHANNEL,
-        SLACK_API_URL: slack.apiUrl,
+        ...slack.hubEnv(CHANNEL),
         API_CHANNEL_WEBHOOK_URL: receiver.url,
         API_CHANNEL_WEBHOOK_SECRET: secret,
       },

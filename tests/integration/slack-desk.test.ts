@@ -34,14 +34,7 @@ describe.each(ENGINES)('Desk controls in Slack on %s', (engine) => {
 
   beforeAll(async () => {
     slack = await SlackEmulator.start({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
-    t = await startTestHub(engine, {
-      env: {
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_DEFAULT_CHANNEL: CHANNEL,
-        SLACK_API_URL: slack.apiUrl,
-      },
-    });
+    t = await startTestHub(engine, { env: slack.hubEnv(CHANNEL) });
   });
   afterAll(async () => {
     const started = { t, slack } as Partial<{ t: TestHub; slack: SlackEmulator }>;

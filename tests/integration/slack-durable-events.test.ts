@@ -34,10 +34,7 @@ describe.each(ENGINES)('Slack events queued before the acknowledgement on %s', (
     t = await startTestHub(engine, {
       role: 'api',
       env: {
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_DEFAULT_CHANNEL: CHANNEL,
-        SLACK_API_URL: slack.apiUrl,
+        ...slack.hubEnv(CHANNEL),
         API_CHANNEL_WEBHOOK_URL: receiver.url,
         API_CHANNEL_WEBHOOK_SECRET: secret,
       },

@@ -39,10 +39,7 @@ describe.each(ENGINES)('SMS through Slack and back on %s', (engine) => {
         TWILIO_AUTH_TOKEN: AUTH_TOKEN,
         TWILIO_API_URL: twilio.url,
         TWILIO_NUMBERS: SUPPORT_NUMBER,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_DEFAULT_CHANNEL: 'C0SMSDESK1',
-        SLACK_API_URL: slack.apiUrl,
+        ...slack.hubEnv('C0SMSDESK1'),
       },
     });
     target = { url: t.url, publicUrl };

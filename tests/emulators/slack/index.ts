@@ -62,8 +62,8 @@ export class SlackEmulator {
     private readonly server: Server,
     /** http://127.0.0.1:PORT */
     readonly url: string,
-    botToken: string,
-    signingSecret: string,
+    private readonly botToken: string,
+    private readonly signingSecret: string,
     readonly teamId: string,
     readonly botUserId: string,
     readonly botId: string,
@@ -97,6 +97,11 @@ export class SlackEmulator {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.route(api, req).then((answer) => send(res, answer));
     });
+  }
+
+  /** The settings that point a hub at this emulator, with the Slack channel its threads go to. */
+  hubEnv(channel: string): Record<string, string> {
+    return { SLACK_BOT_TOKEN: this.botToken, SLACK_SIGNING_SECRET: this.signingSecret, SLACK_DEFAULT_CHANNEL: channel, SLACK_API_URL: this.apiUrl };
   }
 
   static async start(options: SlackEmulatorOptions): Promise<SlackEmulator> {
