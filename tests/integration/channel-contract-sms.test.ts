@@ -20,7 +20,7 @@ describe.each(ENGINES)('on %s', (engine) => {
     const twilio = await TwilioEmulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
     const publicUrl = 'https://support.example.test/hub';
     const hub = await startTestHub(engine, {
-      env: { PUBLIC_URL: publicUrl, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_API_URL: twilio.url, TWILIO_NUMBERS: BUSINESS_NUMBER },
+      env: { PUBLIC_URL: publicUrl, ...twilio.hubEnv(BUSINESS_NUMBER) },
     });
     const target = { url: hub.url, publicUrl };
     const sidOf = new Map<string, string>();

@@ -35,10 +35,7 @@ describe.each(ENGINES)('SMS through Slack and back on %s', (engine) => {
       env: {
         PORT: String(port),
         PUBLIC_URL: publicUrl,
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        TWILIO_API_URL: twilio.url,
-        TWILIO_NUMBERS: SUPPORT_NUMBER,
+        ...twilio.hubEnv(SUPPORT_NUMBER),
         ...slack.hubEnv('C0SMSDESK1'),
       },
     });

@@ -66,10 +66,7 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       env: {
         PORT: String(port),
         PUBLIC_URL: publicUrl,
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        TWILIO_API_URL: twilio.url,
-        TWILIO_NUMBERS: `${SUPPORT_NUMBER}=SMS support,${SALES_NUMBER}`,
+        ...twilio.hubEnv(`${SUPPORT_NUMBER}=SMS support,${SALES_NUMBER}`),
         SMS_HELP_REPLY: 'Acme support here. Reply STOP to opt out.',
         DELIVERY_ATTEMPTS: '4',
         UPLOAD_MAX_BYTES: String(MEDIA_LIMIT),

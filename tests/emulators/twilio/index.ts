@@ -44,6 +44,11 @@ export class TwilioEmulator {
     server.on('request', (req, res) => void handleRest(state, req, res));
   }
 
+  /** The settings that point a hub at this emulator, with the business's numbers (TWILIO_NUMBERS). */
+  hubEnv(numbers: string): Record<string, string> {
+    return { TWILIO_ACCOUNT_SID: this.accountSid, TWILIO_AUTH_TOKEN: this.authToken, TWILIO_API_URL: this.url, TWILIO_NUMBERS: numbers };
+  }
+
   static async start(options: { accountSid: string; authToken: string }): Promise<TwilioEmulator> {
     const server = createServer();
     const { url } = await listenLocally(server);
