@@ -1,4 +1,4 @@
-import { retryAfterMs } from '../../src/channels/retry-after';
+import { httpFailure, retryAfterMs } from '../../src/channels/retry-after';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2025-11-25T12:00:00Z');
@@ -34,5 +34,15 @@ describe('retryAfterMs', () => {
 
   it.each(['soon', 'later please', '12abc', '-1', '-30', '1.5', '0x10', '1e3', 'Infinity', 'NaN', '1 2'])('is undefined for the unreadable value %j', (header) => {
     expect(retryAfterMs(header, now)).toBeUndefined();
+  });
+});
+
+describe('httpFailure', () => {
+  it('waits for a 429’s Retry-After (a second when it names none), retries 5xx and gives up on other statuses', () => {
+    expect(httpFailure(429, '7', 'busy')).toMatchObject({ name: 'RateLimitedError', retryAfterMs: 7000 });
+    expect(httpFailure(429, null, 'busy')).toMatchObject({ name: 'RateLimitedError', retryAfterMs: 1000 });
+    expect(httpFailure(503, '2', 'down')).toMatchObject({ name: 'RetryableDeliveryError', retryAfterMs: 2000 });
+    expect(httpFailure(500, null, 'down')).toMatchObject({ name: 'RetryableDeliveryError', retryAfterMs: undefined });
+    expect(httpFailure(410, null, 'gone')).toMatchObject({ name: 'PermanentDeliveryError', code: 'http_410', message: 'gone' });
   });
 });

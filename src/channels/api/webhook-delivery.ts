@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
-import { PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
+import { RetryableDeliveryError } from '../../core/errors';
 import type { ChannelAdapter, OutboundDelivery, SendContext, SendReceipt } from '../../core/ports/channel-adapter';
-import { retryAfterMs } from '../retry-after';
+import { httpFailure } from '../retry-after';
 
 export interface WebhookTarget {
   url: string;
@@ -87,8 +87,6 @@ export class ApiChannelDelivery implements ChannelAdapter {
     if (response.ok) return { status: 'sent', externalId: integrationId(text) };
     const detail = text.slice(0, 200);
     const message = `webhook answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
-    if (response.status === 429) throw new RateLimitedError(message, retryAfterMs(response.headers.get('retry-after')) ?? 1000);
-    if (response.status >= 500) throw new RetryableDeliveryError(message, retryAfterMs(response.headers.get('retry-after')));
-    throw new PermanentDeliveryError(message, `http_${response.status}`);
+    throw httpFailure(response.status, response.headers.get('retry-after'), message);
   }
 }

@@ -1,27 +1,30 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Actor } from '../../core/actor';
 import type { Database } from '../../core/database';
-import { ConflictError } from '../../core/errors';
 import { requestHash, type IdempotentRequest } from '../../core/idempotency';
 import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
-import { isPermanent, jobError, tellPrivately } from './client';
+import { ConflictError, PermanentDeliveryError } from '../../core/errors';
+import { notAnAgent } from './agents';
+import { jobError, tellPrivately } from './client';
 import { plainText } from './format';
 import { SLACK_TARGET } from './mirror';
 
-/** A `message` event, reduced to what answering from a thread needs. */
-export interface ThreadMessage {
-  channel: string;
-  ts: string;
-  threadTs?: string;
-  user?: string;
-  text: string;
-  subtype?: string;
-  botId?: string;
-}
+/** A `message` event, reduced to what answering from a thread needs; also the payload of its queued job. */
+export const threadMessageSchema = z.object({
+  channel: z.string(),
+  ts: z.string(),
+  threadTs: z.string().optional(),
+  user: z.string().optional(),
+  text: z.string(),
+  subtype: z.string().optional(),
+  botId: z.string().optional(),
+});
+export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 
 export interface AgentRepliesOptions {
   db: Database;
@@ -70,7 +73,7 @@ export class SlackAgentReplies {
       if (conversationId) await this.reply(conversationId, message);
     } catch (error) {
       const failure = jobError(error);
-      const final = lastAttempt || isPermanent(failure);
+      const final = lastAttempt || failure instanceof PermanentDeliveryError;
       this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId, slackChannel: message.channel, slackTs: message.ts }, final ? 'could not take a reply written in Slack' : 'could not take a reply written in Slack yet; will retry');
       if (conversationId && final) await this.tell(message.channel, message.threadTs, message.user, ':warning: Switchboard could not take this message; please send it again.');
       throw failure;
@@ -86,7 +89,7 @@ export class SlackAgentReplies {
 
     const agent = await this.options.agents.agentOf(message.user);
     if (!agent) {
-      await this.tell(message.channel, message.threadTs, message.user, `You are not an agent in Switchboard yet; ask an admin to add you (with your Slack user id ${message.user}).`);
+      await this.tell(message.channel, message.threadTs, message.user, notAnAgent(message.user));
       return;
     }
     const actor: Actor = { type: 'agent', id: agent.id, agentId: agent.id };

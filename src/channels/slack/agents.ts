@@ -11,6 +11,11 @@ export interface SlackAgentsOptions {
   autoCreateAgents: boolean;
 }
 
+/** What a Slack user who is no agent is told, in a message only they see. */
+export function notAnAgent(slackUserId: string): string {
+  return `You are not an agent in Switchboard yet; ask an admin to add you (with your Slack user id ${slackUserId}).`;
+}
+
 /** A Slack user's profile; one Slack does not know (user_not_found) is nobody. */
 async function profileOf(client: WebClient, slackUserId: string): Promise<UsersInfoResponse['user']> {
   try {

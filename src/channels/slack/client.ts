@@ -41,10 +41,6 @@ export function jobError(error: unknown): Error {
   return slackError(error);
 }
 
-export function isPermanent(error: Error): boolean {
-  return error instanceof PermanentDeliveryError;
-}
-
 /**
  * Slack's own Web API client, pointed at `apiUrl`. Its retries are off and rate limits are rejected
  * rather than waited out inside the call, so that BullMQ schedules the retry (and a restart keeps it).

@@ -1,14 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Actor } from '../../core/actor';
 import { listConversations } from '../../core/conversations/list';
 import { updateConversation, type ConversationPatch } from '../../core/conversations/update';
 import type { Database } from '../../core/database';
-import { AppError, ConflictError, NotFoundError } from '../../core/errors';
+import { AppError, ConflictError, NotFoundError, PermanentDeliveryError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
-import type { SlackAgents } from './agents';
-import { isPermanent, jobError, tellPrivately } from './client';
+import { notAnAgent, type SlackAgents } from './agents';
+import { jobError, tellPrivately } from './client';
 import { channelName, DESK_ACTIONS, escapeSlack } from './format';
 import { SLACK_TARGET } from './mirror';
 
@@ -22,19 +23,20 @@ export interface SlackDeskOptions {
   logger: Logger;
 }
 
-/** A click on one of the header's controls, reduced to what the desk needs. */
-export interface DeskAction {
-  actionId: string;
+/** A click on one of the header's controls, reduced to what the desk needs; also the payload of its queued job. */
+export const deskActionSchema = z.object({
+  actionId: z.string(),
   /** A button's value: the conversation id. */
-  value?: string;
+  value: z.string().optional(),
   /** The person picked in "Assign to…". */
-  selectedUser?: string;
+  selectedUser: z.string().optional(),
   /** Who clicked. */
-  user: string;
-  channel: string;
+  user: z.string(),
+  channel: z.string(),
   /** The message the control is on: the conversation's header, which is its thread's parent. */
-  messageTs: string;
-}
+  messageTs: z.string(),
+});
+export type DeskAction = z.infer<typeof deskActionSchema>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
@@ -107,7 +109,7 @@ export class SlackDesk {
         return;
       }
       const failure = jobError(error);
-      const final = lastAttempt || isPermanent(failure);
+      const final = lastAttempt || failure instanceof PermanentDeliveryError;
       this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId: conversationId || undefined, slackUser: action.user, actionId: action.actionId }, final ? 'a Slack desk action failed' : 'a Slack desk action failed; will retry');
       if (final) await this.tell(action.channel, action.user, ':warning: Switchboard could not do that; please try again.');
       throw failure;
@@ -155,7 +157,7 @@ export class SlackDesk {
       const refusal = refusalOf(error, id ?? '');
       if (refusal !== undefined) return refusal;
       const failure = jobError(error);
-      const final = lastAttempt || isPermanent(failure);
+      const final = lastAttempt || failure instanceof PermanentDeliveryError;
       const conversationId = id !== undefined && UUID.test(id) ? id.toLowerCase() : undefined;
       this.options.logger[final ? 'error' : 'warn']({ err: error, conversationId, slackUser: user, command: text }, final ? 'a Slack command failed' : 'a Slack command failed; will retry');
       if (!final) throw failure;
@@ -209,7 +211,7 @@ export class SlackDesk {
 
   private async actorOf(slackUser: string): Promise<Actor & { agentId: string }> {
     const agent = await this.options.agents.agentOf(slackUser);
-    if (!agent) throw new Refusal(`You are not an agent in Switchboard yet; ask an admin to add you (with your Slack user id ${slackUser}).`);
+    if (!agent) throw new Refusal(notAnAgent(slackUser));
     return { type: 'agent', id: agent.id, agentId: agent.id };
   }
 

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Outbox } from '../../core/outbox';
 import { isThreadReply, type ThreadMessage } from './agent-replies';
 import { slackLogger } from './client';
-import { commandJob, SLACK_QUEUE, type SlackActionJob, type SlackCommandJob, type SlackJobName } from './jobs';
+import type { DeskAction } from './desk';
+import { commandJob, SLACK_QUEUE, type SlackCommandJob, type SlackJobName } from './jobs';
 
 export interface SlackEventsOptions {
   signingSecret: string;
@@ -60,7 +61,7 @@ export function slackEvents(options: SlackEventsOptions): Router {
   });
   // The header's controls: the change shows in the header, a refusal in an ephemeral message.
   app.action<BlockAction>({ type: 'block_actions', action_id: /^sb_/ }, async ({ ack, body, action }) => {
-    const job: SlackActionJob = {
+    const job: DeskAction = {
       actionId: action.action_id,
       ...(action.type === 'button' && action.value !== undefined ? { value: action.value } : {}),
       ...(action.type === 'users_select' ? { selectedUser: action.selected_user } : {}),

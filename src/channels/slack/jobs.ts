@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../core/errors';
 import type { ChannelJobs } from '../../core/ports/channel-jobs';
-import type { SlackAgentReplies } from './agent-replies';
-import type { SlackDesk } from './desk';
+import { httpFailure } from '../retry-after';
+import { threadMessageSchema, type SlackAgentReplies } from './agent-replies';
+import { deskActionSchema, type SlackDesk } from './desk';
 
 /** Slack's events, clicks and slash commands, acknowledged once queued here and handled in the workers. */
 export const SLACK_QUEUE = 'slack';
@@ -12,30 +13,9 @@ const RESPOND_TIMEOUT_MS = 10_000;
 /** A response_url as Slack sends it (https://hooks.slack.com/…); any http(s) URL, so tests can stand in. */
 const responseUrl = z.url({ protocol: /^https?$/ });
 
-const messageJob = z.object({
-  channel: z.string(),
-  ts: z.string(),
-  threadTs: z.string().optional(),
-  user: z.string().optional(),
-  text: z.string(),
-  subtype: z.string().optional(),
-  botId: z.string().optional(),
-});
-
-export const actionJob = z.object({
-  actionId: z.string(),
-  value: z.string().optional(),
-  selectedUser: z.string().optional(),
-  user: z.string(),
-  channel: z.string(),
-  messageTs: z.string(),
-});
-
 export const commandJob = z.object({ user: z.string(), text: z.string(), responseUrl });
 
 export type SlackJobName = 'message' | 'action' | 'command';
-export type SlackMessageJob = z.infer<typeof messageJob>;
-export type SlackActionJob = z.infer<typeof actionJob>;
 export type SlackCommandJob = z.infer<typeof commandJob>;
 
 /** POSTs a slash command's answer to its response_url, as Bolt's respond() did. */
@@ -52,9 +32,8 @@ async function respond(url: string, text: string): Promise<void> {
     throw new RetryableDeliveryError(`Slack's response_url could not be reached: ${error instanceof Error ? error.message : String(error)}`);
   }
   await response.body?.cancel();
-  if (response.status === 429 || response.status >= 500) throw new RetryableDeliveryError(`Slack's response_url answered ${String(response.status)}`);
-  // Expired (after 30 minutes or 5 uses) or unknown: no retry can answer there any more.
-  if (!response.ok) throw new PermanentDeliveryError(`Slack's response_url answered ${String(response.status)}`);
+  // Another 4xx means expired (after 30 minutes or 5 uses) or unknown: no retry can answer there any more.
+  if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), `Slack's response_url answered ${String(response.status)}`);
 }
 
 /**
@@ -68,9 +47,9 @@ export function slackJobs(options: { replies: SlackAgentReplies; desk: SlackDesk
     async process(name, data, { lastAttempt }) {
       switch (name as SlackJobName) {
         case 'message':
-          return options.replies.handle(parse(messageJob, data, name), lastAttempt);
+          return options.replies.handle(parse(threadMessageSchema, data, name), lastAttempt);
         case 'action':
-          return options.desk.action(parse(actionJob, data, name), lastAttempt);
+          return options.desk.action(parse(deskActionSchema, data, name), lastAttempt);
         case 'command': {
           const command = parse(commandJob, data, name);
           await respond(command.responseUrl, await options.desk.command(command.user, command.text, lastAttempt));

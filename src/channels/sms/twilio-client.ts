@@ -1,11 +1,10 @@
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
-import { RateLimitedError, RetryableDeliveryError } from '../../core/errors';
-import { retryAfterMs } from '../retry-after';
+import { RetryableDeliveryError } from '../../core/errors';
+import { httpFailure } from '../retry-after';
 
 const TWILIO_API = 'https://api.twilio.com';
-const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -39,11 +38,8 @@ class HubRequestClient extends RequestClient {
       throw new RetryableDeliveryError(`Twilio could not be reached: ${error instanceof Error ? error.message : String(error)}`);
     }
     const headers = response.headers as Record<string, string | undefined>;
-    if (response.statusCode === 429) {
-      throw new RateLimitedError('Twilio answered 429 Too Many Requests', retryAfterMs(headers['retry-after'] ?? null) ?? DEFAULT_RATE_LIMIT_WAIT_MS);
-    }
-    if (response.statusCode >= 500) {
-      throw new RetryableDeliveryError(`Twilio answered ${response.statusCode}`, retryAfterMs(headers['retry-after'] ?? null));
+    if (response.statusCode === 429 || response.statusCode >= 500) {
+      throw httpFailure(response.statusCode, headers['retry-after'] ?? null, `Twilio answered ${response.statusCode}`);
     }
     return response;
   }
