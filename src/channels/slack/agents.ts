@@ -40,7 +40,8 @@ export class SlackAgents {
     if (known) return known;
     const user = await profileOf(client, slackUserId);
     if (!user || user.is_bot || user.deleted) return undefined;
-    const email = user.profile?.email;
+    // Stored lower-cased, as the API stores every email, so the agent is found by it again.
+    const email = user.profile?.email?.toLowerCase();
     if (!email) return undefined;
     const byEmail = await agentWithEmail(db, email);
     try {

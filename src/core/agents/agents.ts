@@ -79,5 +79,5 @@ export async function agentOfSlackUser(db: Database, slackUserId: string): Promi
 
 /** The agent with this email address (stored lower-case), if any. */
 export async function agentWithEmail(db: Database, email: string): Promise<Agent | undefined> {
-  return (await repo(db.manager, 'Agent').findOneBy({ email: email.toLowerCase() })) ?? undefined;
+  return (await repo(db.manager, 'Agent').findOneBy({ email })) ?? undefined;
 }
