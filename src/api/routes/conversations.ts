@@ -77,14 +77,13 @@ function resolveMe(value: string, apiKey: ApiKey, field: string): string {
 
 /** Replaces `{ fileKey }` attachments by the stored files' full attachments; an unknown key is a 400. */
 async function resolveAttachments(storage: FileStorage, publicUrl: string, attachments: (Attachment | FileKeyRef)[]): Promise<Attachment[]> {
-  const files = await Promise.all(attachments.map(async (attachment) => ('url' in attachment ? undefined : storage.open(attachment.fileKey))));
+  const files = await Promise.all(attachments.map(async (attachment) => ('url' in attachment ? undefined : storage.describe(attachment.fileKey))));
   const resolved: Attachment[] = [];
   const unknown: { path: string; message: string; code: string }[] = [];
   attachments.forEach((attachment, index) => {
     const file = files[index];
-    file?.stream.destroy(); // only the metadata is needed
     if ('url' in attachment) resolved.push(attachment);
-    else if (file) resolved.push(attachmentOf({ fileKey: attachment.fileKey, contentType: file.meta.contentType, name: file.meta.name, size: file.meta.size }, publicUrl));
+    else if (file) resolved.push(attachmentOf({ fileKey: attachment.fileKey, contentType: file.contentType, name: file.name, size: file.size }, publicUrl));
     else unknown.push({ path: `attachments.${index}.fileKey`, message: 'is not an uploaded file', code: 'unknown_file' });
   });
   if (unknown.length > 0) throw new ValidationError(`Request body is invalid: ${unknown.map((d) => `${d.path}: ${d.message}`).join('; ')}`, unknown);

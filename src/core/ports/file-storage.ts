@@ -23,6 +23,8 @@ export interface OpenedFile {
 export interface FileStorage {
   /** Stores the bytes and returns the new file's key. */
   put(bytes: Buffer, meta: StoredFileMeta): Promise<string>;
+  /** What is known about a file without reading it, or undefined when no file has this key. */
+  describe(key: string): Promise<StoredFileMeta | undefined>;
   /** The file, or undefined when no file has this key (including keys of the wrong shape). */
   open(key: string): Promise<OpenedFile | undefined>;
   /** Removes the file; a missing one is not an error. */

@@ -32,15 +32,19 @@ export class LocalFileStorage implements FileStorage {
     return key;
   }
 
-  async open(key: string): Promise<OpenedFile | undefined> {
+  async describe(key: string): Promise<StoredFileMeta | undefined> {
     if (!isFileKey(key)) return undefined;
-    let meta: StoredFileMeta;
     try {
-      meta = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as StoredFileMeta;
+      return JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as StoredFileMeta;
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  async open(key: string): Promise<OpenedFile | undefined> {
+    const meta = await this.describe(key);
+    if (!meta) return undefined;
     // Opened now rather than by the stream, so a missing data file is "not found", not a broken response.
     const handle = await open(join(this.dir, key), 'r').catch((error: unknown) => {
       if (isMissing(error)) return undefined;
