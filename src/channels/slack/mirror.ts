@@ -35,7 +35,6 @@ export interface SlackMirrorOptions {
 export class SlackMirror implements ConversationMirror {
   readonly target = SLACK_TARGET;
   private readonly records: MirrorRecords;
-  private readonly names = new Map<string, string>();
 
   constructor(private readonly options: SlackMirrorOptions) {
     this.records = new MirrorRecords(options.db, SLACK_TARGET);
@@ -127,11 +126,8 @@ export class SlackMirror implements ConversationMirror {
     if (message.senderKind === 'bot') return 'Bot';
     if (message.senderKind === 'system') return 'Switchboard';
     if (!message.senderId) return 'Agent (API)';
-    const known = this.names.get(message.senderId);
-    if (known) return known;
-    const name = (await getAgent(this.options.db, message.senderId)).name;
-    this.names.set(message.senderId, name);
-    return name;
+    // Read each time rather than cached, so a renamed agent shows with their new name.
+    return (await getAgent(this.options.db, message.senderId)).name;
   }
 
   private async headerFacts(conversationId: string): Promise<{ header: HeaderFacts; channel: string }> {
