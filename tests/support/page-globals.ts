@@ -22,6 +22,8 @@ export interface PageElement {
   getAttribute(name: string): string | null;
   matches(selectors: string): boolean;
   getBoundingClientRect(): { x: number; y: number; width: number; height: number };
+  getRootNode(): unknown;
+  readonly ownerDocument: unknown;
 }
 
 export interface PageDocument extends PageParent {

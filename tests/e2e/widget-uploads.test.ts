@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import type { MessageItem } from '../support/agent-api';
+import { launchBrowser, newVisitor, type PageTrouble } from '../support/browser';
+import { exeBytes, pngBytes } from '../support/files';
+import type { PageElement } from '../support/page-globals';
+import { waitFor } from '../support/processes';
+import { WidgetHub } from '../support/widget-hub';
+import { WidgetPage } from '../support/widget-page';
+
+/**
+ * Files from the widget: an allowed picture goes to the agent byte for byte and comes back as a
+ * thumbnail; a program dressed as a picture, an SVG and a file over the limit are refused, and the
+ * visitor is told why. File names are text, whatever they contain.
+ */
+
+const MAX_BYTES = 100_000;
+
+let hub: WidgetHub;
+let browser: Browser;
+
+beforeAll(async () => {
+  [hub, browser] = await Promise.all([WidgetHub.start({ env: { UPLOAD_MAX_BYTES: String(MAX_BYTES) } }), launchBrowser()]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser.close();
+  await hub.stop();
+});
+
+function unique(text: string): string {
+  return `${text} [${randomUUID().slice(0, 8)}]`;
+}
+
+/** A visitor with the panel open and a conversation started (so the agent knows where to look). */
+async function chatting(): Promise<{ page: Page; widget: WidgetPage; trouble: PageTrouble; conversationId: string; close(): Promise<void> }> {
+  const { context, page, trouble } = await newVisitor(browser);
+  const widget = new WidgetPage(page, hub.website.key);
+  await page.goto(hub.site.url('/'));
+  await widget.open();
+  const hello = unique('I have a photo of the broken rake');
+  await widget.send(hello);
+  const { conversationId } = await hub.visitorMessage(hello);
+  return { page, widget, trouble, conversationId, close: () => context.close() };
+}
+
+/** The thumbnails the widget shows, with whether their image loaded. */
+function thumbnails(page: Page): Promise<{ alt: string | null; loaded: boolean }[]> {
+  return page.locator('img').evaluateAll((images: (PageElement & { complete: boolean; naturalWidth: number })[]) =>
+    images.map((img) => ({ alt: img.getAttribute('alt'), loaded: img.complete && img.naturalWidth > 0 })),
+  );
+}
+
+/** The messages of a conversation that carry an attachment. */
+async function withAttachments(conversationId: string): Promise<MessageItem[]> {
+  return (await hub.messages(conversationId)).filter((m) => m.attachments.length > 0);
+}
+
+describe('widget uploads', () => {
+  it('an allowed PNG reaches the agent byte for byte, is shown as a thumbnail, and one from the agent comes back as one', async () => {
+    const visitor = await chatting();
+    try {
+      const bytes = pngBytes();
+      await visitor.widget.fileInput().setInputFiles({ name: 'broken-rake.png', mimeType: 'image/png', buffer: bytes });
+      // Whether the widget sends the file at once or with the next message, Send sends what is pending.
+      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
+      const message = await hub.events.until('a visitor message with the picture', (stream) =>
+        stream
+          .parsed('message.created')
+          .map((event) => (event.json as { data: { message: MessageItem } }).data.message)
+          .find((m) => m.conversationId === visitor.conversationId && m.attachments.some((a) => a.name === 'broken-rake.png')),
+      );
+      const attachment = message.attachments.find((a) => a.name === 'broken-rake.png');
+      expect(attachment).toMatchObject({ contentType: 'image/png', size: bytes.length });
+      const download = await fetch(attachment?.url ?? '', { headers: { authorization: `Bearer ${hub.adminKey}` } });
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+
+      await waitFor('the thumbnail of the sent picture', async () => (await thumbnails(visitor.page)).some((t) => t.loaded), 10_000);
+
+      // The agent attaches a picture too: the widget shows it from a signed link of the hub.
+      const stored = await fetch(`${hub.url}/api/v1/files?name=receipt.png`, { method: 'POST', headers: { authorization: `Bearer ${hub.agentKey}`, 'content-type': 'image/png' }, body: bytes });
+      expect(stored.status).toBe(201);
+      const { fileKey } = (await stored.json()) as { fileKey: string };
+      await hub.reply(visitor.conversationId, 'Here is your receipt.', [{ fileKey }]);
+      await visitor.widget.waitForMessage('Here is your receipt.');
+      await waitFor('two loaded thumbnails', async () => (await thumbnails(visitor.page)).filter((t) => t.loaded).length >= 2, 10_000);
+      expect(visitor.trouble.pageErrors).toEqual([]);
+    } finally {
+      await visitor.close();
+    }
+  });
+
+  const refusals: [string, { name: string; mimeType: string; buffer: Buffer }, RegExp][] = [
+    ['a program renamed .png', { name: 'invoice.png', mimeType: 'image/png', buffer: exeBytes() }, /not accepted|not allowed|type/i],
+    ['an SVG', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') }, /not accepted|not allowed|type/i],
+    ['a file over the size limit', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([pngBytes(), Buffer.alloc(MAX_BYTES)]) }, /too (large|big)|larger|limit|size/i],
+  ];
+
+  it.each(refusals)('%s is refused, with a clear message in the widget, and nothing reaches the agent', async (_what, file, message) => {
+    const visitor = await chatting();
+    try {
+      await visitor.widget.fileInput().setInputFiles(file);
+      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
+      const shown = visitor.page.getByText(message).first();
+      await shown.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await withAttachments(visitor.conversationId)).toEqual([]);
+      expect(visitor.trouble.dialogs).toEqual([]);
+      expect(visitor.trouble.pageErrors).toEqual([]);
+    } finally {
+      await visitor.close();
+    }
+  });
+
+  it('file names are shown as text, both ways', async () => {
+    const visitor = await chatting();
+    try {
+      const fromVisitor = '<img src=x onerror=alert("xss-file-name")>.png';
+      await visitor.widget.fileInput().setInputFiles({ name: fromVisitor, mimeType: 'image/png', buffer: pngBytes() });
+      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
+      await waitFor('the picture to reach the agent', async () => (await withAttachments(visitor.conversationId)).length > 0, 10_000);
+
+      const fromAgent = '"><svg onload=alert("xss-agent-file")>.pdf';
+      const stored = await fetch(`${hub.url}/api/v1/files?name=${encodeURIComponent(fromAgent)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.agentKey}`, 'content-type': 'application/pdf' },
+        body: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
+      });
+      expect(stored.status).toBe(201);
+      const { fileKey, name } = (await stored.json()) as { fileKey: string; name: string };
+      await hub.reply(visitor.conversationId, 'The manual is attached.', [{ fileKey }]);
+      await visitor.widget.waitForMessage('The manual is attached.');
+      await visitor.page.getByText(name).first().waitFor({ timeout: 10_000 });
+
+      expect(await visitor.page.locator('img[src="x"], svg[onload], [onerror], [onload]').count()).toBe(0);
+      expect(visitor.trouble.dialogs).toEqual([]);
+      expect(visitor.trouble.pageErrors).toEqual([]);
+    } finally {
+      await visitor.close();
+    }
+  });
+});
