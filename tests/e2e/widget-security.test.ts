@@ -75,7 +75,7 @@ describe('XSS: payloads in messages, names and identify are shown as text and ru
       for (const payload of PAYLOADS.slice(5)) await hub.reply(inbound.conversationId, payload);
       const link = 'See https://acme.example/returns?order=1042 for details';
       await hub.reply(inbound.conversationId, link);
-      await widget.page.getByText('for details').first().waitFor();
+      await widget.waitForMessage('for details');
       for (const payload of [opening, ...PAYLOADS.slice(1)]) {
         await widget.waitForMessage(payload);
         expect({ payload, shown: await widget.count(payload) }).toEqual({ payload, shown: 1 });
@@ -122,6 +122,12 @@ describe('XSS: payloads in messages, names and identify are shown as text and ru
     }
   });
 });
+
+/** The status of the page's next `POST /widget/v1/identify` (the page calls identify once loaded). */
+async function identifyAnswer(page: Page): Promise<number> {
+  const response = await page.waitForResponse((res) => res.url().includes('/widget/v1/identify') && res.request().method() === 'POST', { timeout: 15_000 });
+  return response.status();
+}
 
 describe('a visitor sees their own conversations only', () => {
   it("one browser's token cannot read another's conversation, over HTTP or the socket", async () => {
@@ -235,8 +241,9 @@ describe('a visitor sees their own conversations only', () => {
     const owner = await newVisitor(browser);
     try {
       const widget = new WidgetPage(owner.page, hub.website.key);
+      const identified = identifyAnswer(owner.page);
       await owner.page.goto(hub.site.url(query({ id: userId, email, name: 'Grace', hash: hub.identityHash(userId) })));
-      await owner.page.locator('body[data-identify="done"]').waitFor({ timeout: 15_000 });
+      expect(await identified).toBe(200);
       await widget.open();
       const secret = unique("Grace's private question");
       await widget.send(secret);
@@ -251,9 +258,9 @@ describe('a visitor sees their own conversations only', () => {
       const stranger = await newVisitor(browser);
       try {
         const widget = new WidgetPage(stranger.page, hub.website.key);
-        const identify = stranger.page.waitForResponse((res) => res.url().includes('/widget/v1/identify'), { timeout: 15_000 });
+        const identify = identifyAnswer(stranger.page);
         await stranger.page.goto(hub.site.url(query(fields)));
-        const status = (await identify).status();
+        const status = await identify;
         if (fields.hash !== undefined) expect({ fields, status }).toEqual({ fields, status: 403 });
         await widget.open();
         const mine = unique('Who am I?');
@@ -272,8 +279,9 @@ describe('a visitor sees their own conversations only', () => {
     const device = await newVisitor(browser);
     try {
       const widget = new WidgetPage(device.page, hub.website.key);
+      const identified = identifyAnswer(device.page);
       await device.page.goto(hub.site.url(query({ id: userId, hash: hub.identityHash(userId) })));
-      await device.page.locator('body[data-identify="done"]').waitFor({ timeout: 15_000 });
+      expect(await identified).toBe(200);
       await widget.open();
       await device.page.getByText("Grace's private question").first().waitFor({ timeout: 10_000 });
     } finally {

@@ -61,9 +61,8 @@ describe('widget uploads', () => {
     const visitor = await chatting();
     try {
       const bytes = pngBytes();
-      await visitor.widget.fileInput().setInputFiles({ name: 'broken-rake.png', mimeType: 'image/png', buffer: bytes });
-      // Whether the widget sends the file at once or with the next message, Send sends what is pending.
-      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
+      await visitor.widget.attach({ name: 'broken-rake.png', mimeType: 'image/png', buffer: bytes });
+      await visitor.widget.sendButton().click();
       const message = await hub.events.until('a visitor message with the picture', (stream) =>
         stream
           .parsed('message.created')
@@ -91,19 +90,29 @@ describe('widget uploads', () => {
     }
   });
 
-  const refusals: [string, { name: string; mimeType: string; buffer: Buffer }, RegExp][] = [
-    ['a program renamed .png', { name: 'invoice.png', mimeType: 'image/png', buffer: exeBytes() }, /not accepted|not allowed|type/i],
-    ['an SVG', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') }, /not accepted|not allowed|type/i],
-    ['a file over the size limit', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([pngBytes(), Buffer.alloc(MAX_BYTES)]) }, /too (large|big)|larger|limit|size/i],
+  /** Each refused file, what the widget must say, and the declared type a script would send it with. */
+  const refusals: [string, { name: string; mimeType: string; buffer: Buffer }, RegExp, number][] = [
+    ['a program renamed .png', { name: 'invoice.png', mimeType: 'image/png', buffer: exeBytes() }, /not accepted|not allowed/i, 415],
+    ['an SVG', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') }, /not accepted|not allowed/i, 415],
+    ['a file over the size limit', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([pngBytes(), Buffer.alloc(MAX_BYTES)]) }, /too large|limit/i, 413],
   ];
 
-  it.each(refusals)('%s is refused, with a clear message in the widget, and nothing reaches the agent', async (_what, file, message) => {
+  it.each(refusals)('%s is refused, with a clear message in the widget, by the hub too, and nothing reaches the agent', async (_what, file, message, status) => {
     const visitor = await chatting();
     try {
-      await visitor.widget.fileInput().setInputFiles(file);
-      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
-      const shown = visitor.page.getByText(message).first();
-      await shown.waitFor({ state: 'visible', timeout: 10_000 });
+      await visitor.widget.attach(file);
+      const alert = visitor.page.getByRole('alert').filter({ hasText: message });
+      await alert.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await alert.textContent()).toContain(file.name);
+
+      // The widget may refuse before uploading (it knows the size limit and the types): the hub refuses
+      // the same file on its own, declared as a PNG, whatever a script sends.
+      const direct = await hub.widget<{ error?: { code?: string } }>('POST', `uploads?name=${encodeURIComponent(file.name)}`, {
+        token: await visitor.widget.token(),
+        bytes: { body: file.buffer, contentType: 'image/png' },
+      });
+      expect(direct.status).toBe(status);
+
       expect(await withAttachments(visitor.conversationId)).toEqual([]);
       expect(visitor.trouble.dialogs).toEqual([]);
       expect(visitor.trouble.pageErrors).toEqual([]);
@@ -116,9 +125,15 @@ describe('widget uploads', () => {
     const visitor = await chatting();
     try {
       const fromVisitor = '<img src=x onerror=alert("xss-file-name")>.png';
-      await visitor.widget.fileInput().setInputFiles({ name: fromVisitor, mimeType: 'image/png', buffer: pngBytes() });
-      if (await visitor.widget.sendButton().isEnabled()) await visitor.widget.sendButton().click();
-      await waitFor('the picture to reach the agent', async () => (await withAttachments(visitor.conversationId)).length > 0, 10_000);
+      await visitor.widget.attach({ name: fromVisitor, mimeType: 'image/png', buffer: pngBytes() });
+      await visitor.widget.sendButton().click();
+      const [sent] = await waitFor('the picture to reach the agent', async () => {
+        const found = await withAttachments(visitor.conversationId);
+        return found.length > 0 && found;
+      }, 10_000);
+      expect(sent?.attachments[0]?.name).toBe(fromVisitor);
+      // A picture: its name is the thumbnail's alt text.
+      await waitFor('the thumbnail', async () => (await thumbnails(visitor.page)).find((t) => t.alt === fromVisitor), 10_000);
 
       const fromAgent = '"><svg onload=alert("xss-agent-file")>.pdf';
       const stored = await fetch(`${hub.url}/api/v1/files?name=${encodeURIComponent(fromAgent)}`, {

@@ -131,11 +131,22 @@ export class WidgetHub {
    * A request to `/widget/v1` as a page on `origin` would make it (its `Origin` header), for the website
    * given (else the test's), with a visitor's token when given.
    */
-  async widget<T = unknown>(method: string, path: string, options: { origin?: string; token?: string; json?: unknown; websiteKey?: string } = {}): Promise<Answer<T>> {
+  async widget<T = unknown>(
+    method: string,
+    path: string,
+    options: { origin?: string; token?: string; json?: unknown; websiteKey?: string; bytes?: { body: Buffer; contentType: string } } = {},
+  ): Promise<Answer<T>> {
     const headers: Record<string, string> = { origin: options.origin ?? this.site.origin, [WEBSITE_HEADER]: options.websiteKey ?? this.website.key };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.json !== undefined) headers['content-type'] = 'application/json';
-    return answer<T>(await fetch(`${this.url}/widget/v1/${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) }));
+    let body: string | Buffer | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.bytes) {
+      headers['content-type'] = options.bytes.contentType;
+      body = options.bytes.body;
+    }
+    return answer<T>(await fetch(`${this.url}/widget/v1/${path}`, { method, headers, body }));
   }
 
   /** A reply from the agent (signed with their name) through the API. */

@@ -46,28 +46,39 @@ export class WidgetPage {
     await this.sendButton().click();
   }
 
-  /** Where a message's text is shown (exactly that text). */
+  /** The conversation: a list named "Messages", one list item per message. */
+  items(): Locator {
+    return this.page.getByRole('list', { name: 'Messages', exact: true }).getByRole('listitem');
+  }
+
+  /** The messages whose text contains this (tests make their texts unique). */
   message(text: string): Locator {
-    return this.page.getByText(text, { exact: true });
+    return this.items().filter({ hasText: text });
   }
 
   async waitForMessage(text: string, timeoutMs = 10_000): Promise<void> {
     await this.message(text).first().waitFor({ state: 'visible', timeout: timeoutMs });
   }
 
-  /** How many times a message's text is shown. */
+  /** How many messages show this text. */
   count(text: string): Promise<number> {
     return this.message(text).count();
   }
 
-  /** The texts given, in the order they are shown top to bottom (those not shown are left out). */
+  /** The texts given, in the order of the messages that show them (those not shown are left out). */
   async order(texts: readonly string[]): Promise<string[]> {
-    const shown: { text: string; y: number }[] = [];
-    for (const text of texts) {
-      const box = (await this.count(text)) > 0 ? await this.message(text).first().boundingBox() : null;
-      if (box) shown.push({ text, y: box.y });
-    }
-    return shown.sort((a, b) => a.y - b.y).map((s) => s.text);
+    const shown = await this.items().allTextContents();
+    return texts
+      .map((text) => ({ text, index: shown.findIndex((item) => item.includes(text)) }))
+      .filter((found) => found.index >= 0)
+      .sort((a, b) => a.index - b.index)
+      .map((found) => found.text);
+  }
+
+  /** Attaches a file as the attach button would, and waits for its upload to end (Send is enabled again). */
+  async attach(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    await this.fileInput().setInputFiles(file);
+    await waitFor(`the upload of ${file.name} to end`, () => this.sendButton().isEnabled(), 15_000);
   }
 
   /** The visitor's token as the widget keeps it in localStorage (`switchboard:<websiteKey>`). */
