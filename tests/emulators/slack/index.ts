@@ -139,6 +139,11 @@ export class SlackEmulator {
   }
 
   /** The hub's replies in a thread (its own messages, not people's), in order; the parent itself is left out. */
+  /** The next answers POSTed to response_urls fail with these HTTP statuses, in order. */
+  failNextResponses(...statuses: number[]): void {
+    this.responseUrls.failNext(...statuses);
+  }
+
   thread(channel: string, threadTs: string): PostedMessage[] {
     return this.messages.filter((m) => m.channel === channel && m.threadTs === threadTs && m.ts !== threadTs);
   }
