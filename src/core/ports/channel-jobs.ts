@@ -15,5 +15,5 @@ export interface JobAttempt {
    * Replaces the job's data for its retries: work that must not be redone (an answer already decided)
    * is recorded before the step that may fail.
    */
-  keep(data: unknown): Promise<void>;
+  keep: (data: unknown) => Promise<void>;
 }
