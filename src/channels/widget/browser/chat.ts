@@ -15,7 +15,7 @@ import { HttpError, type HubClient, type RequestOptions } from './http';
 import { Feed } from './feed';
 import { PageViews } from './page-views';
 import type { Session } from './session';
-import { isPending, MessageStore, type Pending } from './store';
+import { fromTeam, isPending, MessageStore, type Pending } from './store';
 
 export interface ChatListener {
   /** Something shown changed: messages, conversations, presence, typing. */
@@ -280,7 +280,7 @@ export class Chat {
         for (const conversation of frame.conversations) this.store.putConversation(conversation);
         break;
       case 'message':
-        if (frame.message.from !== 'visitor') this.showTyping(null);
+        if (fromTeam(frame.message)) this.showTyping(null);
         this.arrived(frame.message);
         break;
       case 'conversation':
@@ -311,7 +311,7 @@ export class Chat {
    */
   private acknowledge(receipt: 'received' | 'read'): void {
     for (const message of this.store.list()) {
-      if (isPending(message) || message.from === 'visitor' || message.status === 'read') continue;
+      if (!fromTeam(message) || message.status === 'read') continue;
       if (receipt === 'received' && message.status === 'delivered') continue;
       const done = this.receipts[receipt];
       if (!done.has(message.id) && this.feed.send({ type: receipt, messageId: message.id })) done.add(message.id);

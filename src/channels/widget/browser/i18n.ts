@@ -11,7 +11,6 @@ const en = {
   remove: 'Remove',
   online: 'Online: we usually answer within minutes',
   away: 'We are away right now. Leave us a message and we will answer by email.',
-  you: 'You',
   agent: 'Agent',
   typing: '{name} is typing…',
   someone: 'Someone',
@@ -38,7 +37,6 @@ const en = {
   tooLarge: 'This file is too large (limit {n} MB).',
   badType: 'Files of this type are not accepted.',
   error: 'Something went wrong. Please try again.',
-  offline: 'Connecting…',
 };
 
 export type Strings = typeof en;
@@ -54,7 +52,6 @@ const fr: Strings = {
   remove: 'Retirer',
   online: 'En ligne : nous répondons en général en quelques minutes',
   away: 'Nous sommes absents pour le moment. Laissez-nous un message, nous répondrons par e-mail.',
-  you: 'Vous',
   agent: 'Conseiller',
   typing: '{name} écrit…',
   someone: 'Quelqu’un',
@@ -81,7 +78,6 @@ const fr: Strings = {
   tooLarge: 'Ce fichier est trop volumineux (limite {n} Mo).',
   badType: 'Ce type de fichier n’est pas accepté.',
   error: 'Une erreur est survenue. Veuillez réessayer.',
-  offline: 'Connexion…',
 };
 
 /** The website's locale, else the page's `lang`, else the first of the browser's languages we speak. */

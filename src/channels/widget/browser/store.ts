@@ -16,6 +16,11 @@ export function isPending(message: Shown): message is Pending {
 }
 
 /** The hub's order; the visitor's unconfirmed messages last, whatever this computer's clock says. */
+/** Written by the website's people (an agent or their bot): what receipts and the unread count are about. */
+export function fromTeam(message: Shown): boolean {
+  return message.from === 'agent' || message.from === 'bot';
+}
+
 function order(a: Shown, b: Shown): number {
   if (isPending(a) !== isPending(b)) return isPending(a) ? 1 : -1;
   return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;

@@ -4,7 +4,7 @@ import { accentOnWhite, safeColor, textOn } from '../color';
 import { h, on } from '../dom';
 import { HttpError } from '../http';
 import { fill, type Strings } from '../i18n';
-import { isPending } from '../store';
+import { fromTeam } from '../store';
 import { Composer } from './composer';
 import { alertLine, form } from './forms';
 import { icon } from './icons';
@@ -100,7 +100,10 @@ export class View {
     this.body.scrollTop = this.body.scrollHeight;
     this.footer.querySelector<HTMLElement>('textarea, input')?.focus();
     // The first open is when an anonymous visitor comes to be, so the socket is ready for the first words.
-    this.chat.ensureVisitor().catch((error: unknown) => (this.alert.textContent = this.describe(error)));
+    this.chat.ensureVisitor().then(
+      () => (this.alert.textContent = ''),
+      (error: unknown) => (this.alert.textContent = this.describe(error)),
+    );
     this.events.opened();
   }
 
@@ -122,7 +125,7 @@ export class View {
   render(): void {
     const { chat, t } = this;
     const messages = chat.store.list();
-    const unread = messages.filter((message) => message.from !== 'visitor' && !isPending(message) && message.status !== 'read').length;
+    const unread = messages.filter((message) => fromTeam(message) && message.status !== 'read').length;
     this.badge.textContent = String(unread);
     this.badge.hidden = this.isOpen || unread === 0;
     this.status.textContent = chat.online ? t.online : chat.settings.awayMessage || t.away;
