@@ -7,12 +7,15 @@ import { nameInput, storedText } from '../http/inputs';
  * things): origins are stored normalized, colours lower-case.
  */
 
+/** A host name or an IP address, with its port: the URL parser also takes hosts like `*` that no page has. */
+const ORIGIN_HOST = /^https?:\/\/(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d+)?$/;
+
 const originInput = storedText()
   .trim()
   .max(300)
   .transform((entry, ctx) => {
     const origin = normalizeAllowedOrigin(entry);
-    if (origin !== undefined) return origin;
+    if (origin !== undefined && ORIGIN_HOST.test(origin)) return origin;
     ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin: scheme and host only, like https://shop.example.com, http://localhost:3000 or https://*.example.com` });
     return z.NEVER;
   });
