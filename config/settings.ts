@@ -144,6 +144,12 @@ export const settings = {
     schema: integer(10, 7 * 24 * 3600),
     default: '900',
   }),
+  demoPage: setting({
+    env: 'DEMO_PAGE',
+    description: 'Serve GET /demo: a page with the chat widget of the demo website (wk_demo, created when missing) and how to answer as an agent.',
+    schema: boolean,
+    default: 'true',
+  }),
   twilioAccountSid: setting({
     env: 'TWILIO_ACCOUNT_SID',
     description: 'Twilio account SID (AC...). With TWILIO_AUTH_TOKEN it turns the SMS channel on.',

@@ -12,6 +12,7 @@ import { contactRoutes } from './api/routes/contacts';
 import { conversationRoutes } from './api/routes/conversations';
 import { eventRoutes } from './api/routes/events';
 import { fileRoutes, publicFileRoutes } from './api/routes/files';
+import { websiteRoutes } from './api/routes/websites';
 import type { RouteSpec } from './api/http/route';
 import { startChannels } from './channels';
 import { Database } from './core/database';
@@ -121,6 +122,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...agentRoutes({ db }),
+    ...websiteRoutes({ db, publicUrl: config.publicUrl }),
     ...auditRoutes({ db }),
     ...(live ? eventRoutes({ live }) : []),
   ];

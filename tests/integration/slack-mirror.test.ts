@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { SlackEmulator, type PostedMessage } from '../emulators/slack';
 import { inbound } from '../support/agent-api';
+import { pngBytes } from '../support/files';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
 import { waitFor } from '../support/processes';
+import { createWebsite, insertPageView, widgetMessage } from '../support/websites';
 
 /**
  * Conversations mirrored into Slack threads, against a local Slack Web API driven by the real
@@ -78,6 +80,22 @@ describe.each(ENGINES)('Slack mirror on %s', (engine) => {
     await slack.waitFor(`the delivery status of ${sent.id}`, () => copy?.reactions.includes('outbox_tray'), WAIT_MS);
   });
 
+  it('uploads an attachment from the hub’s storage into the thread, byte for byte', async () => {
+    const { conversationId } = await inbound(t, { name: 'Hedy' }, 'Can I see the label?');
+    await threadTexts(conversationId, 1);
+    const png = pngBytes();
+    const uploaded = await t.request('/api/v1/files?name=label.png', { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+    expect(uploaded.status).toBe(201);
+    const { fileKey } = uploaded.body as { fileKey: string };
+    await reply(conversationId, 'Here it is', { attachments: [{ fileKey }] });
+    const texts = await threadTexts(conversationId, 2);
+    expect(texts[1]).toBe('*Agent (API)*: Here it is\n📎 label.png');
+    const header = await headerOf(conversationId);
+    const file = await slack.waitFor('the uploaded file', () => slack.files.find((f) => f.threadTs === header.ts), WAIT_MS);
+    expect(file).toMatchObject({ name: 'label.png', channel: CHANNEL });
+    expect(file.bytes.equals(png)).toBe(true);
+  });
+
   it('updates the header when status and assignee change', async () => {
     const agent = (await t.request('/api/v1/agents', { method: 'POST', json: { name: 'Linus Agent', email: `linus-${randomBytes(3).toString('hex')}@agents.test` } })).body as { id: string };
     const { conversationId } = await inbound(t, { name: 'Barbara' }, 'Please close this');
@@ -88,6 +106,28 @@ describe.each(ENGINES)('Slack mirror on %s', (engine) => {
       const latest = header.updates.at(-1);
       return latest && JSON.stringify(latest.blocks).includes('Resolved') && JSON.stringify(latest.blocks).includes('Linus Agent');
     }, WAIT_MS);
+  });
+
+  it('lists the last pages a web chat visitor saw in the header, escaped, and updates it with the next sync', async () => {
+    const website = await createWebsite(t);
+    const visitorId = randomBytes(8).toString('hex');
+    const { contactId, conversationId } = await widgetMessage(t, website.id, { visitorId, name: 'Wendy Widget', body: 'Is this in stock?' });
+    const header = await headerOf(conversationId);
+    expect(header.text).toContain('web chat');
+    expect(JSON.stringify(header.blocks)).not.toContain('Last pages');
+
+    const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 10, n));
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/', title: 'Home', viewedAt: minute(0) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/pricing', viewedAt: minute(1) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/deals', title: '<!channel> Deals & <@U0ADMIN1>', viewedAt: minute(2) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/checkout', title: '  ', viewedAt: minute(3) });
+    await widgetMessage(t, website.id, { visitorId, body: 'Hello?' });
+
+    const expected = '*Last pages visited:*\n• https://shop.example.com/checkout\n• &lt;!channel&gt; Deals &amp; &lt;@U0ADMIN1&gt;\n• https://shop.example.com/pricing';
+    const updated = await slack.waitFor('the header to list the last pages', () => header.updates.find((update) => JSON.stringify(update.blocks).includes('Last pages visited')), WAIT_MS);
+    expect(updated.blocks).toEqual(expect.arrayContaining([{ type: 'section', text: { type: 'mrkdwn', text: expected } }]));
+    expect(JSON.stringify(updated.blocks)).not.toContain('Home');
+    expect(await threadTexts(conversationId, 2)).toEqual(['*Wendy Widget*: Is this in stock?', '*Wendy Widget*: Hello?']);
   });
 
   it('waits out a rate limit and keeps the thread in order', async () => {

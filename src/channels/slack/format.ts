@@ -24,7 +24,12 @@ export interface HeaderFacts {
   status: ConversationStatus;
   assignee: string | null;
   team: string | null;
+  /** The last pages a web chat visitor saw, newest first, each as its title or else its URL. */
+  lastPages?: readonly string[];
 }
+
+/** A page's title or URL in the header: customer text, escaped, and cut short so a long URL cannot crowd it. */
+const PAGE_TEXT_MAX = 120;
 
 /** The action ids of the header's controls; the buttons' value is the conversation id. */
 export const DESK_ACTIONS = {
@@ -67,11 +72,13 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
     `*Channel:* ${channel}`,
     `*Team:* ${facts.team ? escapeSlack(facts.team) : '—'}`,
   ];
+  const pages = (facts.lastPages ?? []).map((page) => `• ${escapeSlack(page.length > PAGE_TEXT_MAX ? `${page.slice(0, PAGE_TEXT_MAX - 1)}…` : page)}`);
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${who}* · ${channel}` } },
       { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
+      ...(pages.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: ['*Last pages visited:*', ...pages].join('\n') } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${facts.conversationId}\` · reply in this thread to answer the customer` }] },
       deskControls(facts),
     ],
@@ -80,6 +87,8 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
 
 function attachmentLine(attachment: Attachment): string {
   const name = escapeSlack(attachment.name ?? attachment.contentType ?? 'attachment');
+  // A file in the hub's storage is uploaded into the thread after this line: its API URL needs a key.
+  if (attachment.fileKey) return `📎 ${name}`;
   // A URL inside <…> is Slack's link syntax; `|` and `>` would end it early, so such links are written out.
   return /[|<>\s]/.test(attachment.url) ? `📎 ${name}: ${escapeSlack(attachment.url)}` : `📎 <${attachment.url}|${name}>`;
 }

@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
-import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, Team } from './types';
+import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamMember, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -19,6 +19,10 @@ interface EntityTypes {
   HubSecret: HubSecret;
   ConversationMirror: ConversationMirror;
   MirroredMessage: MirroredMessage;
+  TeamMember: TeamMember;
+  Website: Website;
+  PageView: PageView;
+  Rating: Rating;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -154,6 +158,51 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       ref: short(64),
       shownStatus: short(16, true),
       createdAt: at(),
+    }),
+    schema('TeamMember', 'team_members', {
+      teamId: { type: 'varchar', length: 36, primary: true },
+      agentId: { type: 'varchar', length: 36, primary: true },
+      createdAt: at(),
+    }),
+    schema('Website', 'websites', {
+      id,
+      key: short(64),
+      name: short(200),
+      allowedOrigins: json(),
+      color: short(16),
+      greeting: text(true),
+      awayMessage: text(true),
+      position: short(8),
+      locale: short(8, true),
+      teamId: ref(true),
+      identitySecret: short(128),
+      requireVerifiedIdentity: { type: 'boolean' },
+      preChatForm: { type: 'boolean' },
+      recordPageViews: { type: 'boolean' },
+      keepQueryStrings: { type: 'boolean' },
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('PageView', 'page_views', {
+      id,
+      contactId: ref(),
+      websiteId: ref(),
+      conversationId: ref(true),
+      url: text(),
+      title: short(500, true),
+      referrer: text(true),
+      viewedAt: at(),
+      durationSeconds: { type: 'integer', nullable: true },
+      createdAt: at(),
+    }),
+    schema('Rating', 'ratings', {
+      id,
+      conversationId: ref(),
+      contactId: ref(),
+      score: { type: 'integer' },
+      comment: text(true),
+      createdAt: at(),
+      updatedAt: at(),
     }),
     schema('HubSecret', 'hub_secrets', { name: { type: 'varchar', length: 64, primary: true }, value: short(128), createdAt: at() }),
     schema('ApiKey', 'api_keys', {

@@ -125,6 +125,73 @@ export interface Inbox {
   updatedAt: Date;
 }
 
+/** An agent's membership of a team: the team's websites show "online" while one of its agents is. */
+export interface TeamMember {
+  teamId: string;
+  agentId: string;
+  createdAt: Date;
+}
+
+export type WebsitePosition = 'left' | 'right';
+export type WebsiteLocale = 'en' | 'fr';
+
+/** A site that embeds the chat widget: its public key, the page origins allowed to use it, and its look. */
+export interface Website {
+  id: string;
+  /** Public: written in the script tag (`data-website`). */
+  key: string;
+  name: string;
+  /** Page origins (`https://shop.example.com`, `https://*.example.com`) allowed to use the widget. */
+  allowedOrigins: string[];
+  /** `#rrggbb`. */
+  color: string;
+  greeting: string | null;
+  /** Shown when no agent of the team is online, with the offline form. */
+  awayMessage: string | null;
+  position: WebsitePosition;
+  /** Null: the widget follows the page's and the browser's language. */
+  locale: WebsiteLocale | null;
+  teamId: string | null;
+  /** Hex; signs visitors' user ids for `identify` (HMAC-SHA256). Known only to the hub and the site's backend. */
+  identitySecret: string;
+  /** `identify` without a valid hash is refused. */
+  requireVerifiedIdentity: boolean;
+  /** Ask for a name and an email before the first message. */
+  preChatForm: boolean;
+  recordPageViews: boolean;
+  /** Page views keep their query strings (off by default: they often carry tokens and personal data). */
+  keepQueryStrings: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A page a widget visitor saw, and for how long. */
+export interface PageView {
+  id: string;
+  contactId: string;
+  websiteId: string;
+  conversationId: string | null;
+  url: string;
+  title: string | null;
+  referrer: string | null;
+  viewedAt: Date;
+  /** Time on the page, reported when the visitor leaves it; null while unknown. */
+  durationSeconds: number | null;
+  createdAt: Date;
+}
+
+/** The customer's rating of a resolved conversation: one per conversation, changed by rating again. */
+export interface Rating {
+  id: string;
+  conversationId: string;
+  contactId: string;
+  /** 1 to 5. */
+  score: number;
+  comment: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface ApiKey {
   id: string;
   name: string;
