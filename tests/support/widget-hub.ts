@@ -6,6 +6,7 @@ import { createTestEnvironment, type TestEnvironment } from './env';
 import { NetworkLink } from './network-link';
 import { CLI_JS, HubProcess, killStartedProcesses, runNode, waitFor } from './processes';
 import { SseClient } from './sse-client';
+import type { WebsiteItem } from './websites';
 
 /**
  * A real hub process for the widget's end-to-end tests, with everything around it: its own SQLite file
@@ -13,15 +14,6 @@ import { SseClient } from './sse-client';
  * go through it too), an admin API key, an online agent with their own key, a website whose only allowed
  * origin is the customer site, and an event stream of the agents' API.
  */
-
-export interface WebsiteItem {
-  id: string;
-  key: string;
-  name: string;
-  allowedOrigins: string[];
-  identitySecret?: string;
-  [field: string]: unknown;
-}
 
 export interface AgentItem {
   id: string;
