@@ -53,14 +53,13 @@ export async function findVisibleMessage(db: Database, scope: VisitorScope, id: 
 
 /**
  * The visitor's messages across their conversations, oldest first: the ones after `after` (a message the
- * visitor has), else the latest ones. An `after` the visitor cannot see is no anchor: they get the latest
- * messages, and learn nothing about the id.
+ * visitor has, found with findVisibleMessage), else the latest ones.
  */
-export async function visibleMessages(db: Database, scope: VisitorScope, options: { after?: string; limit: number }): Promise<Message[]> {
-  const anchor = options.after ? await findVisibleMessage(db, scope, options.after) : null;
+export async function visibleMessages(db: Database, scope: VisitorScope, options: { after?: Pick<Message, 'id' | 'createdAt'>; limit: number }): Promise<Message[]> {
   const query = visibleMessageQuery(db, scope);
-  if (anchor) {
-    query.andWhere(pastPosition('m', 'createdAt', { at: anchor.createdAt, id: anchor.id }, '>'));
+  const { after } = options;
+  if (after) {
+    query.andWhere(pastPosition('m', 'createdAt', { at: after.createdAt, id: after.id }, '>'));
     return query.orderBy('m.createdAt', 'ASC').addOrderBy('m.id', 'ASC').limit(options.limit).getMany();
   }
   const latest = await query.orderBy('m.createdAt', 'DESC').addOrderBy('m.id', 'DESC').limit(options.limit).getMany();

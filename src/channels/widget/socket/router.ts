@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { StreamedEvent } from '../../../core/events';
-import type { Conversation, DeliveryStatus } from '../../../core/model/types';
+import type { Conversation } from '../../../core/model/types';
 import type { Signal } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
 import type { LiveEvent, LiveStream } from '../../../api/events/live-events';
@@ -9,7 +9,8 @@ import type { WidgetViews } from '../views';
 
 /** An event made ready once for every socket that wants it. */
 export type RoutedItem =
-  | { kind: 'message'; message: WidgetMessage; status: DeliveryStatus }
+  /** `created`: the message's first event, which a visitor who has the message already need not get. */
+  | { kind: 'message'; message: WidgetMessage; created: boolean }
   | { kind: 'conversation'; conversation: Json<Conversation>; view: WidgetConversation }
   | { kind: 'typing'; conversationId: string; typing: boolean; name: string | null };
 
@@ -59,8 +60,11 @@ export class SocketRouter implements LiveStream {
   ) {}
 
   receive({ event }: LiveEvent): void {
-    if (!this.wanted(event)) return;
-    this.queue = this.queue.then(() => this.route(event)).catch((error: unknown) => this.logger.error({ err: error, conversationId: event.conversationId }, 'widget event not routed'));
+    // Whether anyone wants the event is asked in turn, not now: the events queued before it (a new
+    // conversation, say) may make a socket want it.
+    this.queue = this.queue
+      .then(() => (this.wanted(event) ? this.route(event) : undefined))
+      .catch((error: unknown) => this.logger.error({ err: error, conversationId: event.conversationId }, 'widget event not routed'));
   }
 
   /** Agents' typing reaches the sockets of the conversation; visitors' typing is for agents only. */
@@ -115,7 +119,7 @@ export class SocketRouter implements LiveStream {
         const { message } = event.data;
         if (message.private) return;
         const view = await this.views.message(message);
-        this.deliver(this.recipients(event.conversationId), { kind: 'message', message: view, status: message.deliveryStatus });
+        this.deliver(this.recipients(event.conversationId), { kind: 'message', message: view, created: event.type === 'message.created' });
         return;
       }
       case 'conversation.created':

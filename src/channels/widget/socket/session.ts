@@ -9,7 +9,7 @@ import type { Json } from '../../../core/serialize';
 import { findVisibleMessage, isVisibleTo } from '../../../core/visitors/scope';
 import { loadVisitor, type Visitor } from '../../../core/visitors/visitors';
 import { isWebsiteOnline } from '../../../core/websites/presence';
-import { visitorHistory } from '../history';
+import { isAtOrBefore, visitorHistory, type HistoryPosition } from '../history';
 import type { ClientFrame, ServerFrame, WidgetConversation, WidgetMessage } from '../protocol';
 import type { VisitorTokens } from '../tokens';
 import type { WidgetViews } from '../views';
@@ -64,6 +64,8 @@ export class SocketSession implements RoutedSession {
   private closed = false;
   private readonly conversations = new Map<string, Json<Conversation>>();
   private readonly shown = new Map<string, string>();
+  /** The last message the widget had when it said hello: it needs no other event of a message's creation up to there. */
+  private after: HistoryPosition | null = null;
   /** Frames are handled one after the other, so that nothing overtakes the hello. */
   private work: Promise<void> = Promise.resolve();
   private readonly helloTimer: NodeJS.Timeout;
@@ -175,6 +177,7 @@ export class SocketSession implements RoutedSession {
     // Gone during the read: its close took it out of the router already.
     if (this.ws.readyState !== WebSocket.OPEN) return;
 
+    this.after = history.after;
     for (const message of history.messages) this.sendMessage(message);
     const ready: ReadyConversations = new Map();
     history.stored.forEach((conversation, index) => {
@@ -194,7 +197,9 @@ export class SocketSession implements RoutedSession {
   private apply(item: RoutedItem, ready?: ReadyConversations): void {
     switch (item.kind) {
       case 'message':
-        if (this.conversations.has(item.message.conversationId)) this.sendMessage(item.message);
+        if (!this.conversations.has(item.message.conversationId)) return;
+        if (item.created && this.after && isAtOrBefore(item.message, this.after)) return;
+        this.sendMessage(item.message);
         return;
       case 'typing':
         if (this.conversations.has(item.conversationId)) this.send({ type: 'typing', conversationId: item.conversationId, typing: item.typing, name: item.name });
