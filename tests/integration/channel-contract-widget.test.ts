@@ -38,20 +38,22 @@ describe.each(ENGINES)('on %s', (engine) => {
         const token = signing === 'signed' ? session.token : `${version ?? ''}.${payload ?? ''}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
         return (await widget(hub, website, '/messages', { json: { clientId: clientIdOf(externalId), body: text }, token })).status;
       },
-      async providerIdOf(text) {
-        for (const { socket } of visitors.values()) {
-          const received = socket.messages.find((message) => message.body === text);
-          if (received) return received.id;
-        }
-        const sockets = [...visitors.values()].map(({ socket }) => socket);
-        const found = await Promise.any(sockets.map((socket) => socket.until<Extract<ServerFrame, { type: 'message' }>>(`the reply "${text}"`, (frame) => frame.type === 'message' && frame.message.body === text)));
-        return found.message.id;
-      },
-      reportDelivered(message) {
-        // The socket has no answer to a frame: 202 says it went out, 404 that no visitor had the message.
-        const holder = [...visitors.values()].find(({ socket }) => socket.messages.some((seen) => seen.id === message.id));
-        holder?.socket.send({ type: 'received', messageId: message.id });
-        return Promise.resolve(holder ? 202 : 404);
+      sends: {
+        async providerIdOf(text) {
+          for (const { socket } of visitors.values()) {
+            const received = socket.messages.find((message) => message.body === text);
+            if (received) return received.id;
+          }
+          const sockets = [...visitors.values()].map(({ socket }) => socket);
+          const found = await Promise.any(sockets.map((socket) => socket.until<Extract<ServerFrame, { type: 'message' }>>(`the reply "${text}"`, (frame) => frame.type === 'message' && frame.message.body === text)));
+          return found.message.id;
+        },
+        reportDelivered(message) {
+          // The socket has no answer to a frame: 202 says it went out, 404 that no visitor had the message.
+          const holder = [...visitors.values()].find(({ socket }) => socket.messages.some((seen) => seen.id === message.id));
+          holder?.socket.send({ type: 'received', messageId: message.id });
+          return Promise.resolve(holder ? 202 : 404);
+        },
       },
       async stop() {
         for (const { socket } of visitors.values()) socket.close();
