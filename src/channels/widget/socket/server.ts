@@ -40,6 +40,7 @@ export class WidgetSockets implements ChannelSockets {
   private readonly deps: SessionDeps;
   private readonly stopFollowing: () => void;
   private readonly heartbeat: NodeJS.Timeout;
+  private closing = false;
 
   constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents; logger: Logger }) {
     const router = new SocketRouter(deps.views, deps.logger);
@@ -56,6 +57,7 @@ export class WidgetSockets implements ChannelSockets {
 
   /** Closes every socket (the widgets reconnect, to another process) and stops the heartbeat. */
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.heartbeat);
     const clients = [...this.server.clients];
     for (const session of this.sessions) session.close(CLOSE.goingAway, 'server shutting down');
@@ -81,6 +83,11 @@ export class WidgetSockets implements ChannelSockets {
     try {
       const key = new URL(req.url ?? '/', 'http://hub').searchParams.get('website') ?? undefined;
       const website = await websiteForPage(this.deps.db, key, pageOriginOf(req.headers));
+      // The hub began to stop while the website was looked up.
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
       this.server.handleUpgrade(req, socket, head, (ws) => {
         const session = new SocketSession(ws, website, this.deps);
         this.sessions.add(session);
