@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../../../core/errors';
 import { isWebsiteOnline } from '../../../core/websites/presence';
@@ -42,7 +41,7 @@ export class WidgetSockets implements ChannelSockets {
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
 
-  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents; logger: Logger }) {
+  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents }) {
     const router = new SocketRouter(deps.views, deps.logger);
     this.deps = { ...deps, router };
     this.stopFollowing = deps.live.add(router);
@@ -62,9 +61,12 @@ export class WidgetSockets implements ChannelSockets {
     const clients = [...this.server.clients];
     for (const session of this.sessions) session.close(CLOSE.goingAway, 'server shutting down');
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       let open = clients.length;
-      if (open === 0) resolve();
+      if (open === 0) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       for (const ws of clients) {
         ws.once('close', () => {
           if (--open === 0) {
