@@ -243,6 +243,14 @@ describe.each(ENGINES)('widget socket on %s', (engine) => {
     await expectStatus(400, t, 'POST', `/api/v1/conversations/${first.conversationId}/typing`, { typing: 'yes' });
   });
 
+  it('closes with 4401 a socket that says no hello within 10 seconds', async () => {
+    const socket = await WidgetSocket.open(t.url, website);
+    sockets.push(socket);
+    const opened = Date.now();
+    expect((await socket.whenClosed(15_000)).code).toBe(4401);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(9_500);
+  }, 20_000);
+
   it('answers a frame it does not understand, and a second hello, with an error frame', async () => {
     const visitor = await newVisitor(t, website);
     const socket = await ready(visitor.token);
