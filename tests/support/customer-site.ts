@@ -91,7 +91,8 @@ export class CustomerSite {
     function () { document.body.setAttribute('data-identify', 'done'); },
     function (error) { document.body.setAttribute('data-identify', 'failed: ' + error); });
 });`;
-        body = page('My account', '<p>Signed in.</p>', `${widget}<script nonce="${nonce}">${call}</script>`);
+        // Marked as the site's own, so that the XSS tests can tell it from an injected one.
+        body = page('My account', '<p>Signed in.</p>', `${widget}<script nonce="${nonce}" data-customer-site>${call}</script>`);
         break;
       }
       case '/inline':
