@@ -173,7 +173,9 @@ export class View {
     const { chat, t } = this;
     const mode: Mode =
       !chat.online && empty && !chat.offlineSent ? 'offline' : chat.settings.preChatForm && empty && !chat.profileSent && !chat.identified ? 'prechat' : 'composer';
-    if (mode === this.mode) return;
+    // While the history loads (right after the first open, too), what is shown stays: a rebuilt form
+    // would drop what the visitor has started typing.
+    if (mode === this.mode || (chat.loading && this.mode !== null)) return;
     const hadFocus = this.footer.contains(this.shadow.activeElement);
     this.mode = mode;
     this.composer = mode === 'composer' ? new Composer(chat, t, (error) => this.describe(error)) : null;
