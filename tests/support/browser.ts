@@ -60,6 +60,8 @@ export interface WatchedPage {
 /** A fresh context (nothing stored: a new visitor) with one watched page in it. */
 export async function newVisitor(browser: Browser, options: BrowserContextOptions = {}): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-US', ...options });
+  // Under jest's 30 s per test: a wait that fails says what it waited for, instead of a bare test timeout.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   return { context, page, trouble: watchPage(page) };
 }

@@ -14,8 +14,9 @@ import { listenLocally, type LocalServer } from './local-server';
  *   `<body data-identify>`;
  * - `/inline`: has an inline script without a nonce, which the CSP must block (tests the harness);
  * - `/plain`: no widget, for checking the accessibility helper (`?bad=1` adds an image without alt).
- * Every page takes `?website=KEY` (else the site's key) and `?csp=off` (no CSP header: for the XSS tests,
- * where an injected handler must be able to run if the widget ever injected one).
+ * Every page takes `?website=KEY` (else the site's key), `?lang=fr` (the page's language, which the
+ * widget follows) and `?csp=off` (no CSP header: for the XSS tests, where an injected handler must be
+ * able to run if the widget ever injected one).
  */
 export class CustomerSite {
   private hubUrl = '';
@@ -71,6 +72,8 @@ export class CustomerSite {
     const nonce = randomBytes(16).toString('base64');
     const key = url.searchParams.get('website') ?? this.websiteKey;
     const widget = `<script src="${escapeHtml(this.hubUrl)}/widget.js" data-website="${escapeHtml(key)}" async></script>`;
+    const lang = url.searchParams.get('lang') === 'fr' ? 'fr' : 'en';
+    const page = (title: string, content: string, scripts: string) => html(lang, title, content, scripts);
     let body: string;
     switch (url.pathname) {
       case '/':
@@ -111,9 +114,9 @@ export class CustomerSite {
   }
 }
 
-function page(title: string, content: string, scripts: string): string {
+function html(lang: string, title: string, content: string, scripts: string): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
 <body>
 <main><h1>${title}</h1>${content}</main>

@@ -52,7 +52,7 @@ async function answer<T>(res: Response): Promise<Answer<T>> {
 }
 
 export class WidgetHub {
-  /** The agents' API events (message.created, ...) since start-up. */
+  /** The agents' API events (messages, conversation changes, visitors typing) since start-up. */
   events!: SseClient;
   website!: WebsiteItem;
   agent!: AgentItem;
@@ -88,7 +88,7 @@ export class WidgetHub {
     hub.agentKey = await cli(environment.env, ['api-key', 'create', '--name', 'e2e agent', '--agent', email]);
     hub.website = await hub.createWebsite({ name: 'Acme Garden Tools', allowedOrigins: [site.origin] });
     site.embed(link.url, hub.website.key);
-    hub.events = await SseClient.connect(`${hub.url}/api/v1/events?types=message.created,message.updated`, { key: adminKey });
+    hub.events = await SseClient.connect(`${hub.url}/api/v1/events?types=message.created,message.updated,conversation.updated,conversation.typing`, { key: adminKey });
     return hub;
   }
 
