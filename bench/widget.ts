@@ -32,7 +32,13 @@ export interface WidgetResults {
  * The hub child's settings for the bench: one IP (127.0.0.1) creates every visitor and each visitor sends
  * more than a person would, so the per-IP and per-visitor rate limits are raised out of the way.
  */
-const HUB_SETTINGS: Record<string, string> = {};
+const HUB_SETTINGS: Record<string, string> = {
+  WIDGET_VISITORS_PER_HOUR_PER_IP: '1000000',
+  WIDGET_MESSAGES_PER_MINUTE_PER_IP: '1000000',
+  WIDGET_MESSAGES_PER_MINUTE_PER_VISITOR: '100000',
+  WIDGET_CONVERSATIONS_PER_HOUR_PER_IP: '1000000',
+  WIDGET_CONVERSATIONS_PER_HOUR_PER_VISITOR: '100000',
+};
 
 export async function measureWidget(only: ReadonlySet<string>, options: WidgetOptions, redisUrl: string, log: (line: string) => void): Promise<WidgetResults> {
   const results: WidgetResults = {};

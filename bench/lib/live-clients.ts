@@ -2,6 +2,7 @@ import { request, type ClientRequest } from 'node:http';
 import WebSocket from 'ws';
 import { atFixedRate } from '../event-latency';
 import { nowMs, sleep, summarize, type LatencySummary } from './stats';
+import { isReady } from './ws-clients';
 
 /** A widget socket that answered `hello` with `ready`; every later frame goes to `onFrame` as text. */
 export function openWidgetSocket(url: string, origin: string, token: string, onFrame: (text: string) => void, timeoutMs = 10_000): Promise<WebSocket> {
@@ -16,7 +17,7 @@ export function openWidgetSocket(url: string, origin: string, token: string, onF
     ws.on('message', (raw: Buffer) => {
       const text = raw.toString('utf8');
       if (ready) return onFrame(text);
-      if (!text.startsWith('{"type":"ready"')) return;
+      if (!isReady(text)) return;
       ready = true;
       clearTimeout(timer);
       resolve(ws);

@@ -2,7 +2,7 @@
 // `hello` with it and counts the socket open once `ready` came back; then holds them, answering the
 // server's pings (ws does), until told to close. Started by ws-clients.ts with an IPC channel.
 import WebSocket from 'ws';
-import type { WsClientsReply, WsClientsRequest } from './ws-clients';
+import { isReady, type WsClientsReply, type WsClientsRequest } from './ws-clients';
 import { nowMs } from './stats';
 
 const sockets: WebSocket[] = [];
@@ -31,7 +31,7 @@ function open(url: string, origin: string, token: string, timeoutMs: number): Pr
     }, timeoutMs);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', token })));
     ws.on('message', (raw: Buffer) => {
-      if (ready || !raw.toString('utf8').startsWith('{"type":"ready"')) return;
+      if (ready || !isReady(raw.toString('utf8'))) return;
       ready = true;
       clearTimeout(timer);
       sockets.push(ws);

@@ -25,6 +25,11 @@ export interface WsClientsSetup {
   concurrency: number;
 }
 
+/** Whether a socket frame is the server's `ready` (it may follow history frames). */
+export function isReady(text: string): boolean {
+  return text.includes('"ready"') && (JSON.parse(text) as { type?: unknown }).type === 'ready';
+}
+
 /** Room for the runtime's own descriptors besides the sockets. */
 const SPARE_FILES = 200;
 
