@@ -71,6 +71,7 @@ export async function startChannels(config: Config, deps: ChannelDeps): Promise<
       slackChannel({
         db,
         outbox,
+        storage,
         botToken: config.slackBotToken,
         signingSecret: config.slackSigningSecret,
         apiUrl: config.slackApiUrl,

@@ -56,7 +56,12 @@ function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined): 
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
     ...(mirrors ? { [MIRROR_QUEUE]: syncMirrorProcessor(options.mirrors, options.connection, options.prefix) } : {}),
     ...Object.fromEntries(
-      options.channelJobs.map((jobs): [string, Processor] => [jobs.queue, (job: Job) => jobs.process(job.name, job.data, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })]),
+      options.channelJobs.map((jobs): [string, Processor] => [jobs.queue, (job: Job) =>
+        jobs.process(job.name, job.data, {
+          lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+          keep: (data) => job.updateData(data),
+        }),
+      ]),
     ),
   };
 }

@@ -219,6 +219,18 @@ describe.each(ENGINES)('Desk controls in Slack on %s', (engine) => {
     expect((await conversation(conversationId)).status).toBe('open');
   });
 
+  it('a command whose answer could not be posted is not run again: the retry posts the same answer', async () => {
+    const { agent, user } = await newAgent();
+    const { conversationId } = await conversationWithHeader();
+    const before = slack.responses.length;
+    slack.failNextResponses(500);
+    // Snoozing again would move the wake-up time and be audited a second time.
+    expect((await command(user, `snooze ${conversationId} 2h`)).status).toBe(200);
+    expect((await answer(before)).text).toContain('Snoozed');
+    const audit = await expectStatus<Page<AuditItem>>(200, t, 'GET', `/api/v1/audit?entityType=conversation&entityId=${conversationId}`);
+    expect(audit.items.filter((entry) => entry.action === 'conversation.updated' && entry.actorId === agent.id)).toHaveLength(1);
+  });
+
   it('/switchboard assign <id> <@U…|name> assigns the mentioned person’s agent', async () => {
     const { user } = await newAgent();
     const picked = await newAgent('Ann Assigned');

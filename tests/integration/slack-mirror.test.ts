@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SlackEmulator, type PostedMessage } from '../emulators/slack';
 import { inbound } from '../support/agent-api';
+import { pngBytes } from '../support/files';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
 import { waitFor } from '../support/processes';
@@ -76,6 +77,22 @@ describe.each(ENGINES)('Slack mirror on %s', (engine) => {
     const header = await headerOf(conversationId);
     const copy = slack.thread(header.channel, header.ts).find((m) => m.text.endsWith('First answer'));
     await slack.waitFor(`the delivery status of ${sent.id}`, () => copy?.reactions.includes('outbox_tray'), WAIT_MS);
+  });
+
+  it('uploads an attachment from the hub’s storage into the thread, byte for byte', async () => {
+    const { conversationId } = await inbound(t, { name: 'Hedy' }, 'Can I see the label?');
+    await threadTexts(conversationId, 1);
+    const png = pngBytes();
+    const uploaded = await t.request('/api/v1/files?name=label.png', { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+    expect(uploaded.status).toBe(201);
+    const { fileKey } = uploaded.body as { fileKey: string };
+    await reply(conversationId, 'Here it is', { attachments: [{ fileKey }] });
+    const texts = await threadTexts(conversationId, 2);
+    expect(texts[1]).toBe('*Agent (API)*: Here it is\n📎 label.png');
+    const header = await headerOf(conversationId);
+    const file = await slack.waitFor('the uploaded file', () => slack.files.find((f) => f.threadTs === header.ts), WAIT_MS);
+    expect(file).toMatchObject({ name: 'label.png', channel: CHANNEL });
+    expect(file.bytes.equals(png)).toBe(true);
   });
 
   it('updates the header when status and assignee change', async () => {

@@ -14,7 +14,7 @@ describe('Slack app manifest', () => {
 
   it('has the scopes the hub calls Slack with', () => {
     // chat.postMessage/update/postEphemeral, reactions.add, users.info with email, thread messages, the command.
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['chat:write', 'reactions:write', 'users:read', 'users:read.email', 'channels:history', 'groups:history', 'commands']));
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['chat:write', 'files:write', 'reactions:write', 'users:read', 'users:read.email', 'channels:history', 'groups:history', 'commands']));
   });
 
   it('sends events, interactivity and the slash command to POST /slack/events', () => {

@@ -80,6 +80,8 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
 
 function attachmentLine(attachment: Attachment): string {
   const name = escapeSlack(attachment.name ?? attachment.contentType ?? 'attachment');
+  // A file in the hub's storage is uploaded into the thread after this line: its API URL needs a key.
+  if (attachment.fileKey) return `📎 ${name}`;
   // A URL inside <…> is Slack's link syntax; `|` and `>` would end it early, so such links are written out.
   return /[|<>\s]/.test(attachment.url) ? `📎 ${name}: ${escapeSlack(attachment.url)}` : `📎 <${attachment.url}|${name}>`;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../core/database';
 import type { Outbox } from '../../core/outbox';
+import type { FileStorage } from '../../core/ports/file-storage';
 import type { ChannelModule } from '../channel';
 import { SlackAgentReplies } from './agent-replies';
 import { SlackAgents } from './agents';
@@ -13,6 +14,7 @@ import { SlackMirror, SLACK_TARGET } from './mirror';
 export interface SlackChannelOptions {
   db: Database;
   outbox: Outbox;
+  storage: FileStorage;
   botToken: string;
   signingSecret: string;
   apiUrl: string;
@@ -38,7 +40,7 @@ export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const desk = new SlackDesk({ db: options.db, outbox: options.outbox, client, agents, command: options.command, logger: options.logger });
   return {
     name: SLACK_TARGET,
-    mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, health: options.health, logger: options.logger }),
+    mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, storage: options.storage, health: options.health, logger: options.logger }),
     webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, outbox: options.outbox, command: options.command, logger: options.logger }),
     jobs: slackJobs({ replies, desk }),
   };

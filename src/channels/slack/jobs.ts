@@ -13,7 +13,8 @@ const RESPOND_TIMEOUT_MS = 10_000;
 /** A response_url as Slack sends it (https://hooks.slack.com/…); any http(s) URL, so tests can stand in. */
 const responseUrl = z.url({ protocol: /^https?$/ });
 
-export const commandJob = z.object({ user: z.string(), text: z.string(), responseUrl });
+/** `answer` is kept once worked out, so a retry after a failed POST repeats the answer, not the command. */
+export const commandJob = z.object({ user: z.string(), text: z.string(), responseUrl, answer: z.string().optional() });
 
 export type SlackJobName = 'message' | 'action' | 'command';
 export type SlackCommandJob = z.infer<typeof commandJob>;
@@ -44,7 +45,7 @@ async function respond(url: string, text: string): Promise<void> {
 export function slackJobs(options: { replies: SlackAgentReplies; desk: SlackDesk }): ChannelJobs {
   return {
     queue: SLACK_QUEUE,
-    async process(name, data, { lastAttempt }) {
+    async process(name, data, { lastAttempt, keep }) {
       switch (name as SlackJobName) {
         case 'message':
           return options.replies.handle(parse(threadMessageSchema, data, name), lastAttempt);
@@ -52,7 +53,12 @@ export function slackJobs(options: { replies: SlackAgentReplies; desk: SlackDesk
           return options.desk.action(parse(deskActionSchema, data, name), lastAttempt);
         case 'command': {
           const command = parse(commandJob, data, name);
-          await respond(command.responseUrl, await options.desk.command(command.user, command.text, lastAttempt));
+          let answer = command.answer;
+          if (answer === undefined) {
+            answer = await options.desk.command(command.user, command.text, lastAttempt);
+            await keep({ ...command, answer } satisfies SlackCommandJob);
+          }
+          await respond(command.responseUrl, answer);
           return;
         }
         default:

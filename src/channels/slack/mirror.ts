@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { getAgent } from '../../core/agents/agents';
@@ -8,9 +9,10 @@ import type { Database } from '../../core/database';
 import { listMessages } from '../../core/messages/list';
 import { RetryableDeliveryError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
+import type { FileStorage } from '../../core/ports/file-storage';
 import type { ConversationMirror } from '../../core/ports/mirror';
 import type { Json } from '../../core/serialize';
-import type { Message } from '../../core/model/types';
+import type { Attachment, Message } from '../../core/model/types';
 import { isSetupError, slackError } from './client';
 import { headerMessage, STATUS_REACTIONS, threadLine, type HeaderFacts } from './format';
 
@@ -21,6 +23,8 @@ export interface SlackMirrorOptions {
   db: Database;
   client: WebClient;
   defaultChannel: string;
+  /** Where attachments' bytes are, to upload them into the thread. */
+  storage: FileStorage;
   /** Told whether Slack works: a setup error (revoked token, archived channel), or fine again; true when that changed. */
   health: (problem: string | undefined) => Promise<boolean>;
   logger: Logger;
@@ -108,8 +112,23 @@ export class SlackMirror implements ConversationMirror {
       unfurl_links: false,
       unfurl_media: false,
     });
+    await this.uploadFiles(channel, threadTs, conversationId, message.attachments);
     const tracked = message.direction === 'outbound' && !message.private;
     await this.records.messageCopied(conversationId, { id: message.id, createdAt }, tracked ? (posted.ts ?? '') : undefined, null);
+  }
+
+  /** Files in the hub's storage go up as Slack files, so agents see previews without an API key. */
+  private async uploadFiles(channel: string, threadTs: string, conversationId: string, attachments: readonly Attachment[]): Promise<void> {
+    for (const attachment of attachments) {
+      if (!attachment.fileKey) continue;
+      const file = await this.options.storage.open(attachment.fileKey);
+      if (!file) {
+        this.options.logger.warn({ conversationId, fileKey: attachment.fileKey }, 'an attachment is no longer in the file storage; not uploaded to Slack');
+        continue;
+      }
+      const bytes = await buffer(file.stream);
+      await this.options.client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file: bytes, filename: file.meta.name, title: file.meta.name });
+    }
   }
 
   private async react(channel: string, ts: string, name: string): Promise<void> {

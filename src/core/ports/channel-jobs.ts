@@ -5,6 +5,15 @@
  */
 export interface ChannelJobs {
   readonly queue: string;
-  /** `lastAttempt`: no retry follows if this throws, so whoever waits for the outcome should be told. */
-  process(name: string, data: unknown, attempt: { lastAttempt: boolean }): Promise<void>;
+  process(name: string, data: unknown, attempt: JobAttempt): Promise<void>;
+}
+
+export interface JobAttempt {
+  /** No retry follows if this throws, so whoever waits for the outcome should be told. */
+  lastAttempt: boolean;
+  /**
+   * Replaces the job's data for its retries: work that must not be redone (an answer already decided)
+   * is recorded before the step that may fail.
+   */
+  keep: (data: unknown) => Promise<void>;
 }

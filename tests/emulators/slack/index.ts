@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { json, send, type Answer } from '../http';
 import { TsClock } from './ids';
+import { FileUploads, type SharedFile } from './files';
 import { ResponseUrls } from './response-url';
 import { actionPayload, commandForm, eventEnvelope, postSigned, userMessageEvent, type SlackSide } from './slack-side';
 import type {
@@ -47,6 +48,8 @@ export class SlackEmulator {
   readonly calls: ApiCall[] = [];
   /** What the hub POSTed to the response_urls of actions and commands, in order. */
   readonly responses: RecordedResponse[];
+  /** Files the hub uploaded (files.getUploadURLExternal, the upload, files.completeUploadExternal). */
+  readonly files: SharedFile[];
   /**
    * The base for WebClient's `slackApiUrl`. WebClient only appends the method name (after adding a
    * missing trailing slash), so the base must include `/api`; the bare host gets 404s.
@@ -56,6 +59,7 @@ export class SlackEmulator {
   private readonly failures = new Map<string, SlackFailure[]>();
   private readonly clock = new TsClock();
   private readonly responseUrls: ResponseUrls;
+  private readonly uploads: FileUploads;
   private readonly side: SlackSide;
 
   private constructor(
@@ -71,6 +75,8 @@ export class SlackEmulator {
     this.apiUrl = `${url}/api/`;
     this.responseUrls = new ResponseUrls(url);
     this.responses = this.responseUrls.responses;
+    this.uploads = new FileUploads(url);
+    this.files = this.uploads.shared;
     const api: ApiState = {
       botToken,
       teamId,
@@ -82,6 +88,7 @@ export class SlackEmulator {
       calls: this.calls,
       users: this.users,
       clock: this.clock,
+      uploads: this.uploads,
       takeFailure: (method) => this.failures.get(method)?.shift(),
     };
     this.side = {
@@ -139,6 +146,11 @@ export class SlackEmulator {
   }
 
   /** The hub's replies in a thread (its own messages, not people's), in order; the parent itself is left out. */
+  /** The next answers POSTed to response_urls fail with these HTTP statuses, in order. */
+  failNextResponses(...statuses: number[]): void {
+    this.responseUrls.failNext(...statuses);
+  }
+
   thread(channel: string, threadTs: string): PostedMessage[] {
     return this.messages.filter((m) => m.channel === channel && m.threadTs === threadTs && m.ts !== threadTs);
   }
@@ -198,6 +210,8 @@ export class SlackEmulator {
       if (method !== undefined) return await handleApi(api, req, method, searchParams);
       const responseId = /^\/response\/([0-9a-f]+)$/.exec(pathname)?.[1];
       if (responseId !== undefined) return await this.responseUrls.handle(req, responseId);
+      const uploadId = /^\/upload\/(F[0-9A-F]+)$/.exec(pathname)?.[1];
+      if (uploadId !== undefined) return await this.uploads.receive(req, uploadId);
       return json(404, { ok: false, error: 'not_found' });
     } catch (error) {
       return json(500, { ok: false, error: 'internal_error', emulator_detail: error instanceof Error ? error.message : String(error) });

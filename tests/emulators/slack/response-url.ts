@@ -10,6 +10,7 @@ import type { RecordedResponse } from './types';
 export class ResponseUrls {
   readonly responses: RecordedResponse[] = [];
   private readonly issued = new Set<string>();
+  private failures: number[] = [];
 
   constructor(private readonly baseUrl: string) {}
 
@@ -19,9 +20,16 @@ export class ResponseUrls {
     return `${this.baseUrl}/response/${id}`;
   }
 
+  /** The next POSTs answer these statuses (a 500 from Slack's side, say) before any is recorded. */
+  failNext(...statuses: number[]): void {
+    this.failures.push(...statuses);
+  }
+
   /** Slack takes JSON here (Bolt's respond() sends it) and answers 200 'ok'. */
   async handle(req: IncomingMessage, id: string): Promise<Answer> {
     if (!this.issued.has(id)) return text(404, 'no_such_url');
+    const failure = this.failures.shift();
+    if (failure !== undefined) return text(failure, 'emulated_failure');
     if (req.method !== 'POST') return text(405, 'method_not_allowed');
     const raw = await readBody(req);
     let body: unknown;

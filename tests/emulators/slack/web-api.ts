@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isRecord, json, mediaType, readBody, type Answer } from '../http';
 import { TS_PATTERN, type TsClock } from './ids';
+import type { FileUploads } from './files';
 import type { ApiCall, Ephemeral, PostedMessage, SlackFailure, SlackUser } from './types';
 
 /** What the Web API side reads and changes; the emulator owns it so tests can inspect and steer it. */
@@ -15,6 +16,7 @@ export interface ApiState {
   readonly calls: ApiCall[];
   readonly users: ReadonlyMap<string, SlackUser>;
   readonly clock: TsClock;
+  readonly uploads: FileUploads;
   takeFailure(method: string): SlackFailure | undefined;
 }
 
@@ -265,6 +267,18 @@ const methods: Record<string, Handler> = {
     if (index === -1) return fail('no_reaction');
     message.reactions.splice(index, 1);
     return {};
+  },
+
+  'files.getUploadURLExternal': (state, args) => {
+    const opened = state.uploads.open(args.string('filename'), args.string('length'));
+    return typeof opened === 'string' ? fail(opened) : opened;
+  },
+
+  /** Shares uploaded files; with `thread_ts` they appear in that thread. */
+  'files.completeUploadExternal': (state, args) => {
+    const channel = args.has('channel_id') ? channelArg(new Args({ channel: args.string('channel_id') }, undefined), false) : undefined;
+    const completed = state.uploads.complete(args.structured('files', 'invalid_arguments'), channel, tsArg(args, 'thread_ts', 'invalid_thread_ts'));
+    return typeof completed === 'string' ? fail(completed) : completed;
   },
 
   'conversations.info': (state, args) => {
