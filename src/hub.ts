@@ -12,8 +12,11 @@ import { contactRoutes } from './api/routes/contacts';
 import { conversationRoutes } from './api/routes/conversations';
 import { eventRoutes } from './api/routes/events';
 import { fileRoutes, publicFileRoutes } from './api/routes/files';
+import { typingRoutes } from './api/routes/typing';
+import { websiteRoutes } from './api/routes/websites';
 import type { RouteSpec } from './api/http/route';
 import { startChannels } from './channels';
+import type { ChannelModule } from './channels/channel';
 import { Database } from './core/database';
 import { FileLinks } from './core/files/links';
 import type { UploadPolicy } from './core/files/uploads';
@@ -28,6 +31,8 @@ import { Metrics, type JobCounts } from './infra/metrics';
 import { createFailFastRedis, createRedis, whenReady, withTimeout } from './infra/redis/connection';
 import { RedisEventBus } from './infra/redis/event-bus';
 import { IntegrationHealth } from './infra/redis/integration-health';
+import { RedisRateLimits, type RateLimitSettings } from './infra/redis/rate-limits';
+import { RedisSignals } from './infra/redis/signals';
 import { LOCAL_REDIS_URL, resolveRedis } from './infra/redis/resolve';
 import { LocalFileStorage } from './infra/storage/local-file-storage';
 import { BullJobPublisher } from './workers/job-publisher';
@@ -61,6 +66,30 @@ export interface Hub {
 
 const READINESS_TIMEOUT_MS = 1000;
 const REDIS_READY_TIMEOUT_MS = 5000;
+
+/** The web chat's rate limits, from their settings. */
+function widgetRateLimits(config: Config): RateLimitSettings {
+  return {
+    messages: { windowSeconds: 60, perVisitor: config.widgetMessagesPerMinutePerVisitor, perIp: config.widgetMessagesPerMinutePerIp },
+    conversations: { windowSeconds: 3600, perVisitor: config.widgetConversationsPerHourPerVisitor, perIp: config.widgetConversationsPerHourPerIp },
+    uploads: { windowSeconds: 3600, perVisitor: config.widgetUploadsPerHourPerVisitor, perIp: config.widgetUploadsPerHourPerIp },
+    visitors: { windowSeconds: 3600, perIp: config.widgetVisitorsPerHourPerIp },
+    pageViews: { windowSeconds: 3600, perVisitor: config.widgetPageViewsPerHourPerVisitor },
+  };
+}
+
+/**
+ * Hands each WebSocket upgrade to the channel that serves its path; any other upgrade is refused by
+ * closing the connection.
+ */
+function routeUpgrades(server: Server, channels: readonly ChannelModule[]): void {
+  const byPath = new Map(channels.flatMap((channel) => (channel.sockets ? [[channel.sockets.path, channel.sockets] as const] : [])));
+  server.on('upgrade', (req, socket, head) => {
+    const sockets = byPath.get(new URL(req.url ?? '/', 'http://hub').pathname);
+    if (sockets) sockets.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+}
 
 /**
  * The composition root: opens storage, wires core to its adapters and starts the role's parts. `path` is
@@ -107,12 +136,15 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
 
   const receipts = new DeliveryReceipts({ db, outbox });
   const integrationHealth = new IntegrationHealth(consumerRedis, config.redisPrefix);
-  const channels = await startChannels(config, { db, ingestor, outbox, receipts, storage, uploadPolicy, links, integrationHealth, logger });
+  const signals = new RedisSignals({ publisher: producerRedis, subscriberSource: consumerRedis }, config.redisPrefix, logger.child({ component: 'signals' }));
+  const rateLimits = new RedisRateLimits(producerRedis, config.redisPrefix, widgetRateLimits(config));
+  // Live events reach API streams and widget sockets, so only processes that serve HTTP follow them.
+  const live = role === 'worker' ? undefined : new LiveEvents(bus, config.sseHeartbeatSeconds * 1000, logger.child({ component: 'live-events' }), signals);
+  const channels = await startChannels(config, { db, ingestor, outbox, receipts, storage, uploadPolicy, links, integrationHealth, rateLimits, signals, live, logger });
   const delivery = new DeliveryService(
     { db, receipts, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
     channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
   );
-  const live = role === 'worker' ? undefined : new LiveEvents(bus, config.sseHeartbeatSeconds * 1000, logger.child({ component: 'live-events' }));
   await live?.start();
 
   const routes: RouteSpec[] = [
@@ -120,7 +152,9 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
     ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
+    ...typingRoutes({ db, signals }),
     ...agentRoutes({ db }),
+    ...websiteRoutes({ db, publicUrl: config.publicUrl }),
     ...auditRoutes({ db }),
     ...(live ? eventRoutes({ live }) : []),
   ];
@@ -154,6 +188,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     server = await new Promise<Server>((resolve, reject) => {
       const listening = created.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
     });
+    routeUpgrades(server, channels);
     const { port } = server.address() as AddressInfo;
     url = `http://127.0.0.1:${port}`;
     logger.info({ port, publicUrl: config.publicUrl }, `listening on ${config.host}:${port}`);
@@ -201,6 +236,8 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     workers,
     redisUrl: redis.url,
     async stop() {
+      // Sockets first: the server's close does not end upgraded connections, and they follow the live events.
+      await Promise.all(channels.flatMap((channel) => (channel.sockets ? [channel.sockets.close()] : [])));
       await live?.stop();
       await stopServer();
       await workers?.close(config.shutdownTimeoutMs);

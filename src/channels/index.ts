@@ -9,9 +9,14 @@ import type { Ingestor } from '../core/ingest';
 import type { DeliveryReceipts } from '../core/messages/receipts';
 import type { Outbox } from '../core/outbox';
 import type { FileStorage } from '../core/ports/file-storage';
+import type { RateLimits } from '../core/ports/rate-limits';
+import type { Signals } from '../core/ports/signals';
+import { hubSecret } from '../core/secrets';
 import type { IntegrationHealth } from '../infra/redis/integration-health';
+import type { LiveEvents } from '../api/events/live-events';
 import { apiChannel } from './api';
 import type { ChannelModule } from './channel';
+import { widgetChannel } from './widget';
 
 export interface ChannelDeps {
   db: Database;
@@ -22,13 +27,17 @@ export interface ChannelDeps {
   uploadPolicy: UploadPolicy;
   links: FileLinks;
   integrationHealth: IntegrationHealth;
+  rateLimits: RateLimits;
+  signals: Signals;
+  /** The process's live events, where it serves HTTP (not in the worker role): channels with sockets follow them. */
+  live?: LiveEvents;
   logger: Logger;
 }
 
 /**
- * The channels this configuration turns on: the API channel always, SMS with Twilio credentials, Slack
- * with its token, secret and channel. A channel's SDK is loaded only when the channel is on, so an
- * unused vendor SDK costs nothing at start-up.
+ * The channels this configuration turns on: the API channel and the web chat widget always, SMS with
+ * Twilio credentials, Slack with its token, secret and channel. A channel's SDK is loaded only when the
+ * channel is on, so an unused vendor SDK costs nothing at start-up.
  */
 export async function startChannels(config: Config, deps: ChannelDeps): Promise<ChannelModule[]> {
   const { db, ingestor, outbox, receipts, storage, uploadPolicy, links, logger } = deps;
@@ -40,6 +49,24 @@ export async function startChannels(config: Config, deps: ChannelDeps): Promise<
       messageMaxLength: config.messageMaxLength,
       defaultPhoneRegion: config.defaultPhoneRegion,
       webhook: config.apiChannelWebhookUrl && config.apiChannelWebhookSecret ? { url: config.apiChannelWebhookUrl, secret: config.apiChannelWebhookSecret } : undefined,
+    }),
+    widgetChannel({
+      db,
+      ingestor,
+      outbox,
+      receipts,
+      storage,
+      uploadPolicy,
+      links,
+      publicUrl: config.publicUrl,
+      tokenSecret: await hubSecret(db, 'widget-tokens'),
+      rateLimits: deps.rateLimits,
+      signals: deps.signals,
+      live: deps.live,
+      messageMaxLength: config.messageMaxLength,
+      bodyLimitBytes: config.httpBodyLimitBytes,
+      demoPage: { enabled: config.demoPage, port: config.port },
+      logger: logger.child({ channel: 'widget' }),
     }),
   ];
   if (config.twilioAccountSid && config.twilioAuthToken) {

@@ -7,7 +7,9 @@ import { AppError } from '../core/errors';
 import type { ApiKeyScope } from '../core/model/types';
 import { describeDatabase, migrate, openDatabase } from '../infra/db/data-source';
 import { createAgent, findAgent, listAgents } from '../core/agents/agents';
+import { DEMO_WEBSITE_KEY } from '../core/websites/demo';
 import { seedDemo } from './seed-demo';
+import { websiteCommands } from './websites';
 
 function write(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -104,6 +106,8 @@ export function buildCli(config: () => Config): Command {
       for (const a of agents) write([a.id, JSON.stringify(a.name), a.email, a.status, a.slackUserId ?? '-'].join('  '));
     });
 
+  websiteCommands(program, config, withDatabase);
+
   program
     .command('config')
     .description('print the effective configuration, secrets redacted')
@@ -118,10 +122,12 @@ export function buildCli(config: () => Config): Command {
 
   program
     .command('seed-demo')
-    .description('add a few demo contacts and conversations (safe to run twice)')
+    .description('add a few demo contacts and conversations, and the demo website of /demo (safe to run twice)')
     .action(async () => {
-      const created = await withDatabase(config(), (db) => seedDemo(db));
-      write(created > 0 ? `added ${created} demo messages; start the hub to see them` : 'the demo data is already there');
+      const cfg = config();
+      const added = await withDatabase(cfg, (db) => seedDemo(db, { publicUrl: cfg.publicUrl, port: cfg.port }));
+      const what = [...(added.messages > 0 ? [`${added.messages} demo messages`] : []), ...(added.website ? [`the demo website (key ${DEMO_WEBSITE_KEY})`] : [])];
+      write(`${what.length > 0 ? `added ${what.join(' and ')}` : 'the demo data is already there'}; start the hub and open ${cfg.publicUrl}/demo`);
     });
 
   return program;

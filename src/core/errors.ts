@@ -32,6 +32,13 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** A widget visitor's `identify` without a valid hash of the user id, where one is needed: nothing changed. */
+export class IdentityNotVerifiedError extends AppError {
+  constructor(message: string) {
+    super(403, 'identity_not_verified', message);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super(404, 'not_found', `${what} was not found.`);
@@ -47,6 +54,16 @@ export class ConflictError extends AppError {
 export class ServiceUnavailableError extends AppError {
   constructor(code: string, message: string) {
     super(503, code, message);
+  }
+}
+
+/** Too many requests from one visitor or network address: nothing was done; `retryAfterSeconds` says when to try again. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'rate_limited', message);
   }
 }
 

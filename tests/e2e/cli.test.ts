@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
 import { In } from 'typeorm';
 import { settings } from '../../config';
-import { repo } from '../../src/core/model/schemas';
+import { insertRows, repo } from '../../src/core/model/schemas';
 import { startHub, type Hub } from '../../src/hub';
 import { createTestEnvironment, ENGINES, type TestEnvironment } from '../support/env';
 
@@ -33,7 +34,7 @@ function lines(text: string): string[] {
   return text.split('\n').filter((line) => line.length > 0);
 }
 
-const COMMANDS = [[], ['migrate'], ['api-key'], ['api-key', 'create'], ['api-key', 'list'], ['api-key', 'revoke'], ['config'], ['seed-demo']];
+const COMMANDS = [[], ['migrate'], ['api-key'], ['api-key', 'create'], ['api-key', 'list'], ['api-key', 'revoke'], ['website'], ['website', 'create'], ['website', 'list'], ['config'], ['seed-demo']];
 
 describe('hub CLI, without a database', () => {
   it('every command and subcommand has --help: exit 0, usage and a description, with no settings at all', async () => {
@@ -49,7 +50,7 @@ describe('hub CLI, without a database', () => {
 
   it('lists every command in the top-level help', async () => {
     const run = await cli(['--help'], {});
-    for (const command of ['migrate', 'api-key', 'config', 'seed-demo']) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['migrate', 'api-key', 'website', 'config', 'seed-demo']) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('config prints every setting with secrets redacted', async () => {
@@ -191,13 +192,20 @@ describe.each(ENGINES)('hub CLI on %s', (engine) => {
     expect(unknown.stderr).not.toMatch(/\n\s+at\s/);
   });
 
-  it('seed-demo adds demo conversations once; the second run says they are already there', async () => {
-    const first = await cli(['seed-demo'], environment.env);
+  it('seed-demo adds demo conversations and the demo website once; the second run says they are already there', async () => {
+    // The demo website allows the origins the hub is reached at: PUBLIC_URL's, and localhost on PORT.
+    const env = { ...environment.env, PUBLIC_URL: 'https://support.example.com', PORT: '4321' };
+    const first = await cli(['seed-demo'], env);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^added \d+ demo messages/);
-    const second = await cli(['seed-demo'], environment.env);
+    expect(first.stdout).toMatch(/^added \d+ demo messages and the demo website \(key wk_demo\); start the hub and open https:\/\/support\.example\.com\/demo\n$/);
+    const second = await cli(['seed-demo'], env);
     expect(second).toMatchObject({ code: 0, stderr: '' });
     expect(second.stdout).toMatch(/already there/);
+    const websites = await repo((await runningHub()).db.manager, 'Website').findBy({ key: 'wk_demo' });
+    expect(websites).toHaveLength(1);
+    expect(websites[0]).toMatchObject({ name: 'Demo shop', allowedOrigins: ['https://support.example.com', 'http://localhost:4321', 'http://127.0.0.1:4321'] });
+    const audit = await repo((await runningHub()).db.manager, 'AuditEntry').findBy({ entityType: 'website', entityId: websites[0]?.id });
+    expect(audit.map((entry) => [entry.action, entry.actorType])).toEqual([['website.created', 'cli']]);
 
     const manager = (await runningHub()).db.manager;
     const messages = await repo(manager, 'Message').find({ where: { externalId: In(['demo-1', 'demo-2', 'demo-3', 'demo-4']) } });
@@ -209,5 +217,70 @@ describe.each(ENGINES)('hub CLI on %s', (engine) => {
     expect(conversations.length).toBeGreaterThanOrEqual(2);
     // A second message of the same person joined that person's conversation.
     expect(conversations.length).toBeLessThan(messages.length);
+  });
+
+  it('website create prints the key, the identity secret and the script tag, and stores the website with its team', async () => {
+    const manager = (await runningHub()).db.manager;
+    const now = new Date();
+    await insertRows(manager, 'Team', { id: randomUUID(), name: 'Web support', slackChannelId: null, createdAt: now, updatedAt: now });
+    const env = { ...environment.env, PUBLIC_URL: 'https://hub.example.com' };
+    const run = await cli(
+      ['website', 'create', '--name', 'Shop', '--origin', 'https://Shop.example.com', '--origin', 'https://*.example.com', '--color', '#0F766E', '--team', 'Web support', '--greeting', 'Hi!', '--away-message', 'Back at 9', '--position', 'left', '--locale', 'fr', '--require-verified-identity', '--pre-chat-form', '--no-page-views'],
+      env,
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const key = /^key: (wk_[A-Za-z0-9_-]{24})$/m.exec(run.stdout)?.[1] ?? '';
+    const secret = /^identity secret: ([0-9a-f]{64})\b/m.exec(run.stdout)?.[1] ?? '';
+    expect(key).not.toBe('');
+    expect(secret).not.toBe('');
+    expect(lines(run.stdout)).toContain(`<script src="https://hub.example.com/widget.js" data-website="${key}" async></script>`);
+
+    const website = await repo(manager, 'Website').findOneByOrFail({ key });
+    const team = await repo(manager, 'Team').findOneByOrFail({ name: 'Web support' });
+    expect(website).toMatchObject({
+      name: 'Shop',
+      allowedOrigins: ['https://shop.example.com', 'https://*.example.com'],
+      color: '#0f766e',
+      teamId: team.id,
+      greeting: 'Hi!',
+      awayMessage: 'Back at 9',
+      position: 'left',
+      locale: 'fr',
+      identitySecret: secret,
+      requireVerifiedIdentity: true,
+      preChatForm: true,
+      recordPageViews: false,
+      keepQueryStrings: false,
+    });
+    expect(await repo(manager, 'Inbox').findOneByOrFail({ channel: 'widget', address: website.id })).toMatchObject({ teamId: team.id });
+    const audit = await repo(manager, 'AuditEntry').findBy({ entityType: 'website', entityId: website.id });
+    expect(audit.map((entry) => [entry.action, entry.actorType])).toEqual([['website.created', 'cli']]);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+
+    const listed = await cli(['website', 'list'], env);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(listed.stdout).find((line) => line.includes(key))).toBe([website.id, key, '"Shop"', 'https://shop.example.com,https://*.example.com', team.id].join('  '));
+    expect(listed.stdout).not.toContain(secret);
+  });
+
+  it('website create refuses bad input with exit 1 and one line naming it, creating nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--name', 'Bad'], /--origin/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com/checkout'], /allowedOrigins\.0: "https:\/\/shop\.example\.com\/checkout" is not an origin/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--origin', 'shop'], /allowedOrigins\.1/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--color', 'teal'], /color/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--position', 'top'], /position/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--locale', 'de'], /locale/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--team', 'No such team'], /Team No such team was not found/],
+      [['--name', 'Bad', '--origin', 'https://shop.example.com', '--team', randomUUID()], /teamId/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(['website', 'create', ...args], environment.env)));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i] ?? [[], /./];
+      expect({ args, code: run.code, stdout: run.stdout, lines: lines(run.stderr).length }).toEqual({ args, code: 1, stdout: '', lines: 1 });
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at\s/);
+    });
+    expect(await repo((await runningHub()).db.manager, 'Website').countBy({ name: 'Bad' })).toBe(0);
   });
 });

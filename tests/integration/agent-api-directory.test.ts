@@ -262,9 +262,10 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
       const agent = await expectStatus<AgentItem>(201, t, 'POST', '/api/v1/agents', { name: 'Scope Agent', email: `scope-${randomUUID()}@agents.test` }, as('admin'));
       const team = await expectStatus<TeamItem>(201, t, 'POST', '/api/v1/teams', { name: `Scope ${randomUUID()}` }, as('admin'));
       const smsNumber = await expectStatus<{ id: string }>(201, t, 'POST', '/api/v1/sms-numbers', { address: `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}` }, as('admin'));
+      const website = await expectStatus<{ id: string }>(201, t, 'POST', '/api/v1/websites', { name: 'Scope site', allowedOrigins: ['https://scope.example.com'] }, as('admin'));
       const file = await fetch(`${t.url}/api/v1/files?name=scope.png`, { method: 'POST', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'image/png' }, body: pngBytes() });
       const { fileKey } = (await file.json()) as { fileKey: string };
-      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id, 'sms-numbers': smsNumber.id, messages: reply.id };
+      const idFor: Record<string, string> = { conversations: conversationId, contacts: contactId, agents: agent.id, teams: team.id, 'sms-numbers': smsNumber.id, websites: website.id, messages: reply.id };
       const result: (Operation & { url: string })[] = [];
       for (const [path, methods] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(methods)) {
@@ -299,14 +300,14 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
     it('documents the scope of every route and covers reads, writes and admin routes', async () => {
       const ops = await operations();
       const byScope = (scope: Operation['scope']) => ops.filter((op) => op.scope === scope).map((op) => op.operationId);
-      expect(byScope('read')).toEqual(expect.arrayContaining(['listConversations', 'getConversation', 'listMessages', 'listContacts', 'getContact', 'listContactConversations', 'listAgents', 'getAgent', 'listTeams', 'getTeam', 'streamEvents']));
+      expect(byScope('read')).toEqual(expect.arrayContaining(['listConversations', 'getConversation', 'listMessages', 'listContacts', 'getContact', 'listContactConversations', 'listContactPageViews', 'listAgents', 'getAgent', 'listTeams', 'getTeam', 'listWebsites', 'getWebsite', 'streamEvents']));
       expect(byScope('write')).toEqual(expect.arrayContaining(['postInbound', 'updateConversation', 'markConversationRead', 'postMessage', 'updateContact', 'updateAgent']));
-      expect(byScope('admin')).toEqual(expect.arrayContaining(['createAgent', 'createTeam', 'updateTeam', 'listAudit']));
+      expect(byScope('admin')).toEqual(expect.arrayContaining(['createAgent', 'createTeam', 'updateTeam', 'listAudit', 'createWebsite', 'updateWebsite', 'deleteWebsite', 'rotateWebsiteSecret']));
     });
 
     it('gives a read-only key 200 on every read route and 403 on every write and admin route, changing nothing', async () => {
       const ops = await operations();
-      const counts = async () => Promise.all((['Message', 'AuditEntry', 'Agent', 'Team', 'Contact', 'Conversation'] as const).map((entity) => repo(t.hub.db.manager, entity).count()));
+      const counts = async () => Promise.all((['Message', 'AuditEntry', 'Agent', 'Team', 'Contact', 'Conversation', 'Website', 'TeamMember'] as const).map((entity) => repo(t.hub.db.manager, entity).count()));
       const before = await counts();
       const results = [];
       for (const op of ops) results.push({ operation: `${op.method} ${op.path}`, ...(await statusOf(op.method, op.url, keys.read)) });

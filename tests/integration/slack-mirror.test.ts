@@ -5,6 +5,7 @@ import { pngBytes } from '../support/files';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
 import { waitFor } from '../support/processes';
+import { createWebsite, insertPageView, widgetMessage } from '../support/websites';
 
 /**
  * Conversations mirrored into Slack threads, against a local Slack Web API driven by the real
@@ -105,6 +106,28 @@ describe.each(ENGINES)('Slack mirror on %s', (engine) => {
       const latest = header.updates.at(-1);
       return latest && JSON.stringify(latest.blocks).includes('Resolved') && JSON.stringify(latest.blocks).includes('Linus Agent');
     }, WAIT_MS);
+  });
+
+  it('lists the last pages a web chat visitor saw in the header, escaped, and updates it with the next sync', async () => {
+    const website = await createWebsite(t);
+    const visitorId = randomBytes(8).toString('hex');
+    const { contactId, conversationId } = await widgetMessage(t, website.id, { visitorId, name: 'Wendy Widget', body: 'Is this in stock?' });
+    const header = await headerOf(conversationId);
+    expect(header.text).toContain('web chat');
+    expect(JSON.stringify(header.blocks)).not.toContain('Last pages');
+
+    const minute = (n: number) => new Date(Date.UTC(2030, 0, 1, 10, n));
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/', title: 'Home', viewedAt: minute(0) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/pricing', viewedAt: minute(1) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/deals', title: '<!channel> Deals & <@U0ADMIN1>', viewedAt: minute(2) });
+    await insertPageView(t, { contactId, websiteId: website.id, url: 'https://shop.example.com/checkout', title: '  ', viewedAt: minute(3) });
+    await widgetMessage(t, website.id, { visitorId, body: 'Hello?' });
+
+    const expected = '*Last pages visited:*\n• https://shop.example.com/checkout\n• &lt;!channel&gt; Deals &amp; &lt;@U0ADMIN1&gt;\n• https://shop.example.com/pricing';
+    const updated = await slack.waitFor('the header to list the last pages', () => header.updates.find((update) => JSON.stringify(update.blocks).includes('Last pages visited')), WAIT_MS);
+    expect(updated.blocks).toEqual(expect.arrayContaining([{ type: 'section', text: { type: 'mrkdwn', text: expected } }]));
+    expect(JSON.stringify(updated.blocks)).not.toContain('Home');
+    expect(await threadTexts(conversationId, 2)).toEqual(['*Wendy Widget*: Is this in stock?', '*Wendy Widget*: Hello?']);
   });
 
   it('waits out a rate limit and keeps the thread in order', async () => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventBus, StreamedEvent } from '../../core/events';
+import type { Signal, Signals } from '../../core/ports/signals';
 
 /** An event with its server-sent-events frame and stream position, worked out once for every stream. */
 export interface LiveEvent {
@@ -29,6 +30,8 @@ export function liveEvent(event: StreamedEvent): LiveEvent {
 
 export interface LiveStream {
   receive(live: LiveEvent): void;
+  /** An ephemeral signal (someone typing), for the streams that show them. */
+  signal?(signal: Signal): void;
   /** Writes a heartbeat comment. */
   beat(): void;
   /** Ends the stream (process shutdown). */
@@ -41,34 +44,43 @@ export function sseFrame(event: StreamedEvent): string {
 }
 
 /**
- * One subscription to the event bus per process, fanned out to every open stream in it: a thousand
- * clients cost one Redis connection, one JSON encoding per event and one heartbeat timer.
+ * One subscription to the event bus (and one to the signals) per process, fanned out to every open
+ * stream in it: a thousand clients cost one Redis connection, one JSON encoding per event and one
+ * heartbeat timer.
  */
 export class LiveEvents {
   private readonly streams = new Set<LiveStream>();
-  private unsubscribe?: () => Promise<void>;
+  private readonly unsubscribers: (() => Promise<void>)[] = [];
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
     readonly bus: EventBus,
     private readonly heartbeatMs: number,
     private readonly logger: Logger,
+    private readonly signals?: Signals,
   ) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.bus.subscribe((event) => {
-      const live = liveEvent(event);
-      for (const stream of this.streams) {
-        try {
-          stream.receive(live);
-        } catch (error) {
-          this.logger.error({ err: error, conversationId: event.conversationId }, 'live event stream failed');
-        }
-      }
-    });
+    this.unsubscribers.push(
+      await this.bus.subscribe((event) => {
+        const live = liveEvent(event);
+        this.each(event.conversationId, (stream) => stream.receive(live));
+      }),
+    );
+    if (this.signals) this.unsubscribers.push(await this.signals.subscribe((signal) => this.each(signal.conversationId, (stream) => stream.signal?.(signal))));
     this.heartbeat = setInterval(() => {
       for (const stream of this.streams) stream.beat();
     }, this.heartbeatMs);
+  }
+
+  private each(conversationId: string, deliver: (stream: LiveStream) => void): void {
+    for (const stream of this.streams) {
+      try {
+        deliver(stream);
+      } catch (error) {
+        this.logger.error({ err: error, conversationId }, 'live event stream failed');
+      }
+    }
   }
 
   /** Adds a stream; returns the function that removes it. */
@@ -85,6 +97,6 @@ export class LiveEvents {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const stream of [...this.streams]) stream.close();
-    await this.unsubscribe?.();
+    await Promise.all(this.unsubscribers.splice(0).map((unsubscribe) => unsubscribe()));
   }
 }

@@ -1,12 +1,18 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../../core/errors';
+import { AppError, TooManyRequestsError } from '../../core/errors';
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; retryAfterSeconds?: number; details?: unknown };
 }
 
 function body(code: string, message: string, details?: unknown): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** The JSON error shape of a typed error; a rate limit also says in the body when to retry, for clients that cannot read headers. */
+export function appErrorBody(error: AppError): ErrorBody {
+  if (error instanceof TooManyRequestsError) return { error: { code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } };
+  return body(error.code, error.message, error.details);
 }
 
 /** Errors raised by body-parser carry a `type` and a status; they are the client's fault. */
@@ -39,7 +45,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   if (error instanceof AppError) {
     if (error.status >= 500) req.log.error({ err: error }, 'request failed');
-    res.status(error.status).json(body(error.code, error.message, error.details));
+    if (error instanceof TooManyRequestsError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    res.status(error.status).json(appErrorBody(error));
     return;
   }
   const parser = parserError(error);

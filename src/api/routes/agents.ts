@@ -14,6 +14,7 @@ const agentFields = {
   slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id like U012AB3CD').nullable().optional(),
   status: z.enum(['online', 'away', 'offline']).optional(),
   capacity: z.int().min(0).max(1000).optional().describe('How many open conversations the agent takes at once'),
+  teamIds: z.array(z.uuid()).max(100).optional().describe('The teams the agent belongs to (a patch replaces them); their websites show "online" while the agent is'),
 };
 const teamFields = {
   name: nameInput,
@@ -61,7 +62,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       tag: 'Agents',
       scope: 'admin',
       body: z.strictObject(agentFields),
-      example: { name: 'Grace Hopper', email: 'grace@example.com', slackUserId: 'U012AB3CD', status: 'online', capacity: 8 },
+      example: { name: 'Grace Hopper', email: 'grace@example.com', slackUserId: 'U012AB3CD', status: 'online', capacity: 8, teamIds: ['3f2b7c1e-8d4a-4f6b-9c2e-5a1d0e7b6c43'] },
       errors: [409],
       responses: { 201: { description: 'The new agent', schema: agentView } },
       async handler({ body, apiKey }) {
@@ -72,7 +73,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       method: 'patch',
       path: '/agents/:id',
       operationId: 'updateAgent',
-      summary: "Change an agent's details, status or capacity",
+      summary: "Change an agent's details, status, capacity or teams",
       tag: 'Agents',
       scope: 'write',
       params: idParams,

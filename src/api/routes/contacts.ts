@@ -3,10 +3,11 @@ import { actorOfApiKey } from '../../core/actor';
 import { getContact, listContacts, updateContact } from '../../core/contacts/directory';
 import { listConversations } from '../../core/conversations/list';
 import type { Database } from '../../core/database';
+import { listPageViews } from '../../core/page-views/list';
 import { emailInput, nameInput, phoneInput, storedText } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { cursor, idParams, limit } from './params';
-import { contactView, conversationView, pageView } from './views';
+import { contactView, conversationView, pageView, pageVisitView } from './views';
 
 export interface ContactRouteDeps {
   db: Database;
@@ -82,6 +83,21 @@ export function contactRoutes({ db, attributesMaxBytes, defaultPhoneRegion }: Co
       async handler({ params, query }) {
         await getContact(db, params.id);
         return { status: 200, body: await listConversations(db, { contactId: params.id, limit: query.limit, cursor: query.cursor }) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/contacts/:id/page-views',
+      operationId: 'listContactPageViews',
+      summary: 'The pages a contact saw on websites with the chat widget, newest first',
+      tag: 'Contacts',
+      scope: 'read',
+      params: idParams,
+      query: z.strictObject({ limit, cursor }),
+      errors: [404],
+      responses: { 200: { description: 'A page of page views', schema: pageView(pageVisitView) } },
+      async handler({ params, query }) {
+        return { status: 200, body: await listPageViews(db, params.id, query) };
       },
     }),
   ];

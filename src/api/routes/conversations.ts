@@ -3,6 +3,7 @@ import { actorOfApiKey } from '../../core/actor';
 import type { Database } from '../../core/database';
 import { ValidationError } from '../../core/errors';
 import { requestHash } from '../../core/idempotency';
+import { getConversationDetails } from '../../core/conversations/details';
 import { getConversation, listConversations, markConversationRead } from '../../core/conversations/list';
 import { updateConversation } from '../../core/conversations/update';
 import { listMessages } from '../../core/messages/list';
@@ -14,7 +15,7 @@ import type { FileStorage } from '../../core/ports/file-storage';
 import { MAX_ATTACHMENTS, messageText, replyAttachmentInput, type FileKeyRef } from '../http/inputs';
 import { route, type RouteSpec } from '../http/route';
 import { cursor, idParams, limit } from './params';
-import { conversationView, messageView, pageView } from './views';
+import { conversationDetailView, conversationView, messageView, pageView } from './views';
 
 export interface ConversationRouteDeps {
   db: Database;
@@ -126,10 +127,10 @@ export function conversationRoutes({ db, outbox, messageMaxLength, storage, publ
       scope: 'read',
       params: idParams,
       errors: [404],
-      responses: { 200: { description: 'The conversation', schema: conversationView } },
+      responses: { 200: { description: "The conversation, with the visitor's last pages and their rating", schema: conversationDetailView } },
       async handler({ params, res }) {
         res.locals.conversationId = params.id;
-        return { status: 200, body: await getConversation(db, params.id) };
+        return { status: 200, body: await getConversationDetails(db, params.id) };
       },
     }),
     route({

@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import { EVENT_TYPES, type StreamedEvent } from '../../core/events';
+import { EVENT_TYPES, type EventType } from '../../core/events';
+import type { Signal } from '../../core/ports/signals';
 import { isAfter, liveEvent, streamPosition, type LiveEvent, type LiveEvents } from '../events/live-events';
 import { route, type RouteSpec } from '../http/route';
 
 export interface EventRouteDeps {
   live: LiveEvents;
+}
+
+/** A widget visitor typing: live only, so it has no id and a client that reconnects does not get it again. */
+const TYPING_EVENT = 'conversation.typing';
+
+function typingFrame(signal: Signal): string {
+  const { conversationId, occurredAt, typing, from } = signal;
+  return `event: ${TYPING_EVENT}\ndata: ${JSON.stringify({ type: TYPING_EVENT, conversationId, occurredAt, data: { typing, from } })}\n\n`;
 }
 
 const query = z.strictObject({
@@ -13,7 +22,7 @@ const query = z.strictObject({
     .string()
     .max(200)
     .transform((v) => v.split(',').map((t) => t.trim()))
-    .pipe(z.array(z.enum(EVENT_TYPES)))
+    .pipe(z.array(z.enum([...EVENT_TYPES, TYPING_EVENT])))
     .optional()
     .describe('Comma-separated event types to receive (default: all)'),
   lastEventId: z.string().max(40).optional().describe('Same as the Last-Event-ID header, for clients that cannot set headers'),
@@ -39,13 +48,13 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
       responses: {
         200: {
           description:
-            'An event stream: conversation.created, conversation.updated, message.created, message.updated; `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
+            'An event stream: conversation.created, conversation.updated, message.created, message.updated; conversation.typing (a widget visitor typing, without an id: never replayed); `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
           contentType: 'text/event-stream',
         },
       },
       async handler({ query: filter, req, res }) {
-        const wanted = (event: StreamedEvent) =>
-          (!filter.conversationId || event.conversationId === filter.conversationId) && (!filter.types || filter.types.includes(event.type));
+        const wanted = (event: { conversationId: string }, type: EventType | typeof TYPING_EVENT) =>
+          (!filter.conversationId || event.conversationId === filter.conversationId) && (!filter.types || filter.types.includes(type));
         res.writeHead(200, {
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-cache, no-transform',
@@ -62,12 +71,16 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
         const send = ({ event, frame, position }: LiveEvent) => {
           if (lastSent && !isAfter(position, lastSent)) return;
           lastSent = position;
-          if (wanted(event)) res.write(frame);
+          if (wanted(event, event.type)) res.write(frame);
         };
         const remove = live.add({
           receive: (event) => {
             if (buffer) buffer.push(event);
             else send(event);
+          },
+          signal: (signal) => {
+            // Agents' own typing goes to the widget only.
+            if (signal.from === 'visitor' && wanted(signal, TYPING_EVENT)) res.write(typingFrame(signal));
           },
           beat: () => res.write(': heartbeat\n\n'),
           close: () => res.end(),

@@ -50,6 +50,7 @@ export const agentView = z.object({
   slackUserId: z.string().nullable(),
   status: z.enum(['online', 'away', 'offline']),
   capacity: z.number(),
+  teamIds: z.array(z.string()).describe('The teams the agent belongs to: their websites show "online" while the agent is'),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -80,6 +81,46 @@ export const conversationView = z.object({
   unreadCount: z.number().describe('Customer messages since an agent last read the conversation'),
   firstResponseSeconds: z.number().nullable(),
   resolutionSeconds: z.number().nullable(),
+});
+
+/** A page a widget visitor saw. */
+export const pageVisitView = z.object({
+  id: z.string(),
+  contactId: z.string(),
+  websiteId: z.string(),
+  conversationId: z.string().nullable().describe('The conversation that was open at the time, if any'),
+  url: z.string().describe('Without query string and fragment unless the website keeps query strings'),
+  title: z.string().nullable(),
+  referrer: z.string().nullable(),
+  viewedAt: timestamp,
+  durationSeconds: z.number().nullable().describe('Time on the page, once the visitor left it'),
+  createdAt: timestamp,
+});
+
+export const conversationDetailView = conversationView.extend({
+  pageViews: z.array(pageVisitView).describe("The contact's last 5 pages on the conversation's website, newest first (empty off the widget)"),
+  rating: z.object({ score: z.number().describe('1 to 5'), comment: z.string().nullable(), createdAt: timestamp }).nullable().describe("The customer's rating, once they gave one"),
+});
+
+export const websiteView = z.object({
+  id: z.string(),
+  key: z.string().describe('Public: the data-website of the script tag'),
+  name: z.string(),
+  allowedOrigins: z.array(z.string()).describe('Page origins that may use the widget (https://shop.example.com, https://*.example.com)'),
+  color: z.string(),
+  greeting: z.string().nullable(),
+  awayMessage: z.string().nullable(),
+  position: z.enum(['left', 'right']),
+  locale: z.enum(['en', 'fr']).nullable(),
+  teamId: z.string().nullable(),
+  identitySecret: z.string().optional().describe("Only for admin keys: signs visitors' user ids (hex HMAC-SHA256) for identify; keep it on your server"),
+  requireVerifiedIdentity: z.boolean(),
+  preChatForm: z.boolean(),
+  recordPageViews: z.boolean(),
+  keepQueryStrings: z.boolean(),
+  snippet: z.string().describe("The script tag to put on the website's pages"),
+  createdAt: timestamp,
+  updatedAt: timestamp,
 });
 
 export const auditView = z.object({

@@ -24,7 +24,12 @@ export interface HeaderFacts {
   status: ConversationStatus;
   assignee: string | null;
   team: string | null;
+  /** The last pages a web chat visitor saw, newest first, each as its title or else its URL. */
+  lastPages?: readonly string[];
 }
+
+/** A page's title or URL in the header: customer text, escaped, and cut short so a long URL cannot crowd it. */
+const PAGE_TEXT_MAX = 120;
 
 /** The action ids of the header's controls; the buttons' value is the conversation id. */
 export const DESK_ACTIONS = {
@@ -67,11 +72,13 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
     `*Channel:* ${channel}`,
     `*Team:* ${facts.team ? escapeSlack(facts.team) : '—'}`,
   ];
+  const pages = (facts.lastPages ?? []).map((page) => `• ${escapeSlack(page.length > PAGE_TEXT_MAX ? `${page.slice(0, PAGE_TEXT_MAX - 1)}…` : page)}`);
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${who}* · ${channel}` } },
       { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
+      ...(pages.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: ['*Last pages visited:*', ...pages].join('\n') } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${facts.conversationId}\` · reply in this thread to answer the customer` }] },
       deskControls(facts),
     ],

@@ -7,6 +7,8 @@ import { getTeam } from '../../core/agents/teams';
 import { getConversation } from '../../core/conversations/list';
 import type { Database } from '../../core/database';
 import { listMessages } from '../../core/messages/list';
+import { recentPageViews } from '../../core/page-views/list';
+import { WIDGET_CHANNEL } from '../../core/websites/websites';
 import { RetryableDeliveryError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { FileStorage } from '../../core/ports/file-storage';
@@ -18,6 +20,8 @@ import { headerMessage, STATUS_REACTIONS, threadLine, type HeaderFacts } from '.
 
 export const SLACK_TARGET = 'slack';
 const PAGE = 50;
+/** How many of a web chat visitor's last pages the header lists. */
+const HEADER_PAGES = 3;
 
 export interface SlackMirrorOptions {
   db: Database;
@@ -153,6 +157,10 @@ export class SlackMirror implements ConversationMirror {
     const conversation = await getConversation(this.options.db, conversationId);
     const team = conversation.teamId ? await getTeam(this.options.db, conversation.teamId) : undefined;
     const contactAddress = conversation.contact.email ?? conversation.contact.phone;
+    // A web chat conversation's address is its website: the pages seen there, as of this sync. They are
+    // part of the header's digest, so a sync after the visitor moved on updates the header.
+    const websiteId = conversation.channel === WIDGET_CHANNEL ? conversation.channelAddress : null;
+    const pages = websiteId ? await recentPageViews(this.options.db, conversation.contactId, websiteId, HEADER_PAGES) : [];
     return {
       header: {
         conversationId,
@@ -162,6 +170,7 @@ export class SlackMirror implements ConversationMirror {
         status: conversation.status,
         assignee: conversation.assignee?.name ?? null,
         team: team?.name ?? null,
+        lastPages: pages.map((page) => page.title?.trim() || page.url),
       },
       channel: team?.slackChannelId ?? this.options.defaultChannel,
     };

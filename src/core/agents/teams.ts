@@ -1,7 +1,8 @@
+import { In, type EntityManager } from 'typeorm';
 import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
 import type { Team } from '../model/types';
@@ -46,4 +47,15 @@ export async function updateTeam(db: Database, id: string, patch: Partial<TeamIn
       return toJson(updated);
     }),
   );
+}
+
+/**
+ * Refuses team ids that name no team, as a 400 naming each failing field (`teamId`, `teamIds.1`), inside
+ * the transaction that then refers to them.
+ */
+export async function requireTeams(manager: EntityManager, teamIds: readonly { path: string; id: string }[]): Promise<void> {
+  if (teamIds.length === 0) return;
+  const found = new Set((await repo(manager, 'Team').find({ where: { id: In(teamIds.map((t) => t.id)) }, select: { id: true } })).map((t) => t.id));
+  const unknown = teamIds.filter((t) => !found.has(t.id)).map((t) => ({ path: t.path, message: `is not a team (${t.id})`, code: 'unknown_team' }));
+  if (unknown.length > 0) throw new ValidationError(`Unknown team: ${unknown.map((d) => d.path).join(', ')}`, unknown);
 }

@@ -1,0 +1,69 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Database } from '../../core/database';
+import type { FileLinks } from '../../core/files/links';
+import type { UploadPolicy } from '../../core/files/uploads';
+import type { Ingestor } from '../../core/ingest';
+import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Outbox } from '../../core/outbox';
+import type { FileStorage } from '../../core/ports/file-storage';
+import type { RateLimits } from '../../core/ports/rate-limits';
+import type { Signals } from '../../core/ports/signals';
+import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import type { LiveEvents } from '../../api/events/live-events';
+import type { ChannelModule } from '../channel';
+import { WidgetDeliveryAdapter } from './adapter';
+import { widgetAssetRoutes } from './assets';
+import { demoRoutes } from './demo-page';
+import { widgetRouter } from './http/router';
+import { VisitorMessages } from './messages';
+import { WidgetSockets } from './socket/server';
+import { VisitorTokens } from './tokens';
+import { WidgetViews } from './views';
+
+export interface WidgetChannelOptions {
+  db: Database;
+  ingestor: Ingestor;
+  outbox: Outbox;
+  receipts: DeliveryReceipts;
+  storage: FileStorage;
+  uploadPolicy: UploadPolicy;
+  links: FileLinks;
+  publicUrl: string;
+  /** Signs visitor tokens; the same in every process. */
+  tokenSecret: Buffer;
+  rateLimits: RateLimits;
+  signals: Signals;
+  /**
+   * The process's one subscription to the event bus, where this process serves HTTP: the sockets follow
+   * it. Without it (the worker role) there are no sockets.
+   */
+  live?: LiveEvents;
+  messageMaxLength: number;
+  bodyLimitBytes: number;
+  /** `GET /demo` (DEMO_PAGE): the port completes the demo website's allowed origins. */
+  demoPage: { enabled: boolean; port: number };
+  logger: Logger;
+}
+
+/**
+ * The web chat widget's server side: `/widget.js` and the demo page, `/widget/v1` for the visitor's browser (checked against the
+ * website's allowed origins), the socket that carries the conversation live, and the delivery adapter
+ * of replies, which the socket and history carry from the database.
+ */
+export function widgetChannel(options: WidgetChannelOptions): ChannelModule {
+  const { db, links, logger } = options;
+  const tokens = new VisitorTokens(options.tokenSecret);
+  const views = new WidgetViews({ db, links });
+  const messages = new VisitorMessages({ db, ingestor: options.ingestor, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
+  return {
+    name: WIDGET_CHANNEL,
+    webhookRoutes: Router().use(
+      widgetAssetRoutes(),
+      demoRoutes({ db, publicUrl: options.publicUrl, port: options.demoPage.port, enabled: options.demoPage.enabled }),
+      widgetRouter({ ...options, tokens, views, messages }),
+    ),
+    adapter: new WidgetDeliveryAdapter(),
+    sockets: options.live ? new WidgetSockets({ db, tokens, views, receipts: options.receipts, signals: options.signals, live: options.live, logger }) : undefined,
+  };
+}

@@ -1,0 +1,77 @@
+import { In } from 'typeorm';
+import type { Database } from '../database';
+import { repo } from '../model/schemas';
+import type { Conversation, Message } from '../model/types';
+
+/** A transcript is a download for the customer, not an export: a very long conversation ends at this many messages. */
+const MAX_MESSAGES = 5000;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Everything that comes from a person or the database goes through here before it enters the HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+}
+
+/** `2024-05-01 14:03 UTC`: unambiguous wherever the file is opened. */
+function readableTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export interface TranscriptInput {
+  /** Who the customer talked to (the website's name). */
+  with: string;
+  conversation: Pick<Conversation, 'id' | 'createdAt'>;
+  /** Oldest first; private notes must not be among them. */
+  messages: readonly Pick<Message, 'senderKind' | 'senderId' | 'body' | 'attachments' | 'createdAt'>[];
+  agentNames: ReadonlyMap<string, string>;
+}
+
+function senderLabel(message: TranscriptInput['messages'][number], input: TranscriptInput): string {
+  switch (message.senderKind) {
+    case 'contact':
+      return 'You';
+    case 'agent':
+      return (message.senderId ? input.agentNames.get(message.senderId) : undefined) ?? 'Agent';
+    case 'bot':
+      return 'Bot';
+    case 'system':
+      return input.with;
+  }
+}
+
+/** The conversation as a self-contained HTML page: no script, no outside resource, every text escaped. */
+export function renderTranscript(input: TranscriptInput): string {
+  const title = `Conversation with ${input.with}`;
+  const items = input.messages.map((message) => {
+    const attachments = message.attachments.map((a) => `<li>${escapeHtml(a.name ?? 'file')}${a.contentType ? ` (${escapeHtml(a.contentType)})` : ''}</li>`).join('');
+    return [
+      '<article>',
+      `<header><strong>${escapeHtml(senderLabel(message, input))}</strong> <time datetime="${message.createdAt.toISOString()}">${readableTime(message.createdAt)}</time></header>`,
+      message.body ? `<p>${escapeHtml(message.body)}</p>` : '',
+      attachments ? `<ul>${attachments}</ul>` : '',
+      '</article>',
+    ].join('');
+  });
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>`,
+    '<style>body{font:15px/1.5 system-ui,sans-serif;color:#1a1a1a;max-width:42rem;margin:2rem auto;padding:0 1rem}article{margin:0 0 1.25rem}time{color:#555;font-size:.85em}p{margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere}ul{margin:.25rem 0;padding-left:1.25rem}</style></head>',
+    `<body><h1>${escapeHtml(title)}</h1><p>Started ${readableTime(input.conversation.createdAt)}</p>`,
+    ...items,
+    '</body></html>',
+  ].join('\n');
+}
+
+/** The transcript of a conversation as its customer may see it: without private notes. */
+export async function conversationTranscript(db: Database, conversation: Conversation, withName: string): Promise<string> {
+  const messages = await repo(db.manager, 'Message').find({
+    where: { conversationId: conversation.id, private: false },
+    order: { createdAt: 'ASC', id: 'ASC' },
+    take: MAX_MESSAGES,
+  });
+  const agentIds = [...new Set(messages.flatMap((m) => (m.senderKind === 'agent' && m.senderId ? [m.senderId] : [])))];
+  const agents = agentIds.length > 0 ? await repo(db.manager, 'Agent').find({ where: { id: In(agentIds) }, select: { id: true, name: true } }) : [];
+  return renderTranscript({ with: withName, conversation, messages, agentNames: new Map(agents.map((a) => [a.id, a.name])) });
+}
