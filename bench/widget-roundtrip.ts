@@ -35,18 +35,19 @@ export interface HubRoundTrip {
 
 const why = (answer: { status: number; body: string }, expected: number[]) => (expected.includes(answer.status) ? undefined : `HTTP ${answer.status}: ${answer.body.slice(0, 160)}`);
 
-/** The number after `"body":"<tag>-` in a frame, or -1. */
-function numbered(text: string, tag: string): number {
-  const at = text.indexOf(`"body":"${tag}-`);
-  if (at === -1) return -1;
-  const digits = /^\d+/.exec(text.slice(at + tag.length + 9));
-  return digits ? Number(digits[0]) : -1;
+/** Hands `timed` the message of a frame (SSE `data:` or socket) whose body is `<tag>-<i>`. */
+function arrival(timed: Timed, tag: string, frame: string): void {
+  if (!frame.includes(`"body":"${tag}-`)) return;
+  const json = frame.startsWith('{') ? frame : frame.slice(frame.indexOf('data: ') + 6);
+  const parsed = JSON.parse(json) as { message?: WidgetMessage; data?: { message?: WidgetMessage } };
+  const message = parsed.message ?? parsed.data?.message;
+  if (message?.body.startsWith(`${tag}-`)) timed.arrived(Number(message.body.slice(tag.length + 1)), message.id);
 }
 
 function log(options: RoundTripOptions, name: string, run: TimedRun, cpu?: number): void {
   options.log(
     `  ${name}: p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms; ${run.received}/${run.sent} arrived at ${round(run.achievedRate, 1)}/s` +
-      `${run.failedSends ? `, ${run.failedSends} sends failed (${run.sendFailures.join('; ')})` : ''}${run.duplicates ? `, ${run.duplicates} duplicates` : ''}${cpu === undefined ? '' : `, server CPU ${Math.round(cpu * 100)}%`}`,
+      `${run.failedSends ? `, ${run.failedSends} sends failed (${run.sendFailures.join('; ')})` : ''}${run.duplicates ? `, ${run.duplicates} duplicates` : ''}${run.updates ? `, ${run.updates} updates` : ''}${cpu === undefined ? '' : `, server CPU ${Math.round(cpu * 100)}%`}`,
   );
 }
 
@@ -66,10 +67,10 @@ export async function measureHubRoundTrip(options: RoundTripOptions): Promise<Hu
     const toApi = new Timed(count);
     const toWidget = new Timed(count);
     const apiHeaders = { authorization: `Bearer ${hub.apiKey}` };
-    stream = await openEventStream(`${hub.url}/api/v1/events?types=message.created`, apiHeaders, (frame) => toApi.arrived(numbered(frame, `${tag}-a`)));
+    stream = await openEventStream(`${hub.url}/api/v1/events?types=message.created`, apiHeaders, (frame) => arrival(toApi, `${tag}-a`, frame));
 
     const tokens = await hub.createVisitors(options.visitors, 8);
-    for (const token of tokens) sockets.push(await openWidgetSocket(hub.socketUrl, BENCH_ORIGIN, token, (text) => toWidget.arrived(numbered(text, `${tag}-b`))));
+    for (const token of tokens) sockets.push(await openWidgetSocket(hub.socketUrl, BENCH_ORIGIN, token, (text) => arrival(toWidget, `${tag}-b`, text)));
     const sendWidget = async (v: number, body: string): Promise<{ status: number; body: string }> =>
       postJson(agent, `${hub.url}/widget/v1/messages`, { ...hub.widgetHeaders, authorization: `Bearer ${tokens[v] ?? ''}` }, JSON.stringify({ clientId: randomUUID(), body }));
 

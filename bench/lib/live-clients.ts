@@ -68,8 +68,10 @@ export interface TimedRun {
   failedSends: number;
   /** Why sends failed (the first few). */
   sendFailures: string[];
-  /** The same number arriving again (a duplicate). */
+  /** The same number arriving again as another message (a message shown twice). */
   duplicates: number;
+  /** The same message arriving again (its status changed, say): not a duplicate. */
+  updates: number;
   achievedRate: number;
   /** From sending message i to its arrival on the other side. */
   latencyMs: LatencySummary;
@@ -82,21 +84,27 @@ export interface TimedRun {
 export class Timed {
   private readonly sentAt: Float64Array;
   private readonly receivedAt: Float64Array;
+  private readonly ids: (string | undefined)[];
   private received = 0;
   private duplicates = 0;
+  private updates = 0;
 
   constructor(readonly count: number) {
     this.sentAt = new Float64Array(count);
     this.receivedAt = new Float64Array(count);
+    this.ids = new Array<string | undefined>(count);
   }
 
-  arrived(i: number): void {
+  /** Message i arrived; `id` tells a later update of the same message from a second copy. */
+  arrived(i: number, id?: string): void {
     if (!(i >= 0 && i < this.count)) return;
     if (this.receivedAt[i] !== 0) {
-      this.duplicates++;
+      if (id !== undefined && id === this.ids[i]) this.updates++;
+      else this.duplicates++;
       return;
     }
     this.receivedAt[i] = nowMs();
+    this.ids[i] = id;
     this.received++;
   }
 
@@ -131,6 +139,6 @@ export class Timed {
       const at = this.receivedAt[i] ?? 0;
       if (at !== 0 && !Number.isNaN(sent)) latencies.push(at - sent);
     }
-    return { sent: this.count, received: latencies.length, failedSends: failed, sendFailures: failures, duplicates: this.duplicates, achievedRate, latencyMs: summarize(latencies) };
+    return { sent: this.count, received: latencies.length, failedSends: failed, sendFailures: failures, duplicates: this.duplicates, updates: this.updates, achievedRate, latencyMs: summarize(latencies) };
   }
 }

@@ -1,10 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { loadConfig } from '../../config';
+import { CLI } from '../../src/core/actor';
 import { createApiKey } from '../../src/core/api-keys';
 import { Database } from '../../src/core/database';
-import { insertRows } from '../../src/core/model/schemas';
-import type { Website } from '../../src/core/model/types';
+import { createWebsite } from '../../src/core/websites/websites';
 import { migrate, openDatabase } from '../../src/infra/db/data-source';
 import { WEBSITE_HEADER, type VisitorSession } from '../../src/channels/widget/protocol';
 import { deleteRedisKeys, tempDir, uniqueId } from './env';
@@ -29,33 +28,13 @@ export interface WidgetHub {
   stop(): Promise<void>;
 }
 
-/** The website and the API key go straight into the hub's database before it starts. */
+/** The website and the API key go into the hub's database before it starts (as `npm run hub -- website create` would). */
 async function seed(env: NodeJS.ProcessEnv): Promise<{ websiteKey: string; apiKey: string }> {
   const dataSource = await openDatabase(loadConfig(env));
   try {
     await migrate(dataSource);
     const db = new Database(dataSource);
-    const now = new Date();
-    const website: Website = {
-      id: randomUUID(),
-      key: `wk_bench${randomBytes(8).toString('hex')}`,
-      name: 'Bench',
-      allowedOrigins: [BENCH_ORIGIN],
-      color: '#1f6feb',
-      greeting: null,
-      awayMessage: null,
-      position: 'right',
-      locale: null,
-      teamId: null,
-      identitySecret: randomBytes(32).toString('hex'),
-      requireVerifiedIdentity: false,
-      preChatForm: false,
-      recordPageViews: false,
-      keepQueryStrings: false,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await insertRows(db.manager, 'Website', website);
+    const website = await createWebsite(db, { name: 'Bench', allowedOrigins: [BENCH_ORIGIN], recordPageViews: false }, CLI);
     const { key } = await createApiKey(db, { name: 'bench-widget', scopes: ['read', 'write'] });
     return { websiteKey: website.key, apiKey: key };
   } finally {
