@@ -85,7 +85,7 @@ function widgetRateLimits(config: Config): RateLimitSettings {
 function routeUpgrades(server: Server, channels: readonly ChannelModule[]): void {
   const byPath = new Map(channels.flatMap((channel) => (channel.sockets ? [[channel.sockets.path, channel.sockets] as const] : [])));
   server.on('upgrade', (req, socket, head) => {
-    const sockets = byPath.get(new URL(req.url ?? '/', 'http://hub').pathname);
+    const sockets = byPath.get((req.url ?? '').split('?')[0] ?? '');
     if (sockets) sockets.handleUpgrade(req, socket, head);
     else socket.destroy();
   });

@@ -30,13 +30,15 @@ describe.each(ENGINES)('on %s', (engine) => {
         });
         return sent.status;
       },
-      providerIdOf(text) {
-        const received = receiver.requests.find((request) => request.payload?.data.body === text);
-        if (!received) throw new Error(`the integration never got "${text}"`);
-        return Promise.resolve(`crm-${received.webhookId}`);
-      },
-      async reportDelivered(message) {
-        return (await hub.request(`/api/v1/messages/${message.id}/status`, { method: 'POST', json: { status: 'delivered' } })).status;
+      sends: {
+        providerIdOf(text) {
+          const received = receiver.requests.find((request) => request.payload?.data.body === text);
+          if (!received) throw new Error(`the integration never got "${text}"`);
+          return Promise.resolve(`crm-${received.webhookId}`);
+        },
+        async reportDelivered(message) {
+          return (await hub.request(`/api/v1/messages/${message.id}/status`, { method: 'POST', json: { status: 'delivered' } })).status;
+        },
       },
       async stop() {
         await hub.stop();

@@ -34,14 +34,16 @@ describe.each(ENGINES)('on %s', (engine) => {
         const sent = await twilio.sendInbound(target, { From: `+447911124${customer}`, To: BUSINESS_NUMBER, Body: text, MessageSid: sid }, signing === 'forged' ? { signature: 'Zm9yZ2VkIHNpZ25hdHVyZQ==' } : {});
         return sent.status;
       },
-      async providerIdOf(text) {
-        const message = await waitFor(`Twilio to get "${text}"`, () => emulated(text), 10_000);
-        return message.sid;
-      },
-      async reportDelivered(message) {
-        const sent = emulated(message.body);
-        if (!sent) throw new Error(`Twilio never got "${message.body}"`);
-        return (await twilio.sendStatus(target, sent, 'delivered')).status;
+      sends: {
+        async providerIdOf(text) {
+          const message = await waitFor(`Twilio to get "${text}"`, () => emulated(text), 10_000);
+          return message.sid;
+        },
+        async reportDelivered(message) {
+          const sent = emulated(message.body);
+          if (!sent) throw new Error(`Twilio never got "${message.body}"`);
+          return (await twilio.sendStatus(target, sent, 'delivered')).status;
+        },
       },
       async stop() {
         await hub.stop();

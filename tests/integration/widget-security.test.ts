@@ -48,6 +48,12 @@ describe.each(ENGINES)('widget security on %s', (engine) => {
       expectErrorShape(refused, 403, 'origin_not_allowed');
       expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     }
+    // A same-origin request with neither (a page the hub serves, under no-referrer) is the hub's own origin.
+    const hubOrigin = new URL(t.url).origin;
+    const hubsOwn = await createWebsite(t, { allowedOrigins: [hubOrigin] });
+    expect((await widget(t, hubsOwn, '/settings', { origin: null, headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expectErrorShape(await widget(t, website, '/settings', { origin: null, headers: { 'sec-fetch-site': 'same-origin' } }), 403, 'origin_not_allowed');
+    expectErrorShape(await widget(t, hubsOwn, '/settings', { origin: null, headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'origin_not_allowed');
     const visitorElsewhere = await widget(t, website, '/visitors', { method: 'POST', origin: ELSEWHERE });
     expectErrorShape(visitorElsewhere, 403, 'origin_not_allowed');
     expectErrorShape(await widget(t, { key: 'wk_nosuchsite' }, '/settings'), 404, 'not_found');

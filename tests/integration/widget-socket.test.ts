@@ -72,13 +72,16 @@ describe.each(ENGINES)('widget socket on %s', (engine) => {
     expect(echo.message).toMatchObject({ from: 'visitor', clientId: 'client-thanks', status: 'received' });
   });
 
-  it('tells the socket about a new conversation and changes to it', async () => {
+  it('tells the socket about a new conversation and changes to it, an agent reading it included', async () => {
     const visitor = await newVisitor(t, website);
     const socket = await ready(visitor.token);
     expect(socket.frames.find((f) => f.type === 'ready')).toEqual({ type: 'ready', online: false, conversations: [] });
     const first = await visitorSays(t, website, visitor.token, 'Hello?');
     await socket.until('the new conversation', (f) => f.type === 'conversation' && f.conversation.id === first.conversationId && f.conversation.status === 'open');
     await socket.until('the first message', (f) => f.type === 'message' && f.message.id === first.id);
+    // An agent reading the conversation is what the widget shows as "Seen".
+    await expectStatus(200, t, 'POST', `/api/v1/conversations/${first.conversationId}/read`);
+    await socket.until('the agent’s read', (f) => f.type === 'conversation' && f.conversation.status === 'open' && f.conversation.agentLastSeenAt !== null);
     await expectStatus(200, t, 'PATCH', `/api/v1/conversations/${first.conversationId}`, { status: 'resolved' });
     await socket.until('the resolution', (f) => f.type === 'conversation' && f.conversation.status === 'resolved');
   });
@@ -242,6 +245,14 @@ describe.each(ENGINES)('widget socket on %s', (engine) => {
     await expectStatus(404, t, 'POST', `/api/v1/conversations/${agent.id}/typing`, { typing: true });
     await expectStatus(400, t, 'POST', `/api/v1/conversations/${first.conversationId}/typing`, { typing: 'yes' });
   });
+
+  it('closes with 4401 a socket that says no hello within 10 seconds', async () => {
+    const socket = await WidgetSocket.open(t.url, website);
+    sockets.push(socket);
+    const opened = Date.now();
+    expect((await socket.whenClosed(15_000)).code).toBe(4401);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(9_500);
+  }, 20_000);
 
   it('answers a frame it does not understand, and a second hello, with an error frame', async () => {
     const visitor = await newVisitor(t, website);

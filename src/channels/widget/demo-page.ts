@@ -112,6 +112,8 @@ export function demoRoutes({ db, publicUrl, port, enabled }: DemoRouteOptions): 
     const { website } = await ensureDemoWebsite(db, { publicUrl, port }, SYSTEM);
     res.setHeader('Content-Security-Policy', DEMO_PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
+    // helmet's no-referrer would leave the widget's same-origin requests without any page origin in older browsers.
+    res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
     res.type('html').send(demoPageHtml(publicUrl, website.allowedOrigins));
   });
   return router;

@@ -18,10 +18,16 @@ declare module 'express-serve-static-core' {
 const WEBSITE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-/** The page a request comes from: its Origin header, else the origin of its Referer (same-origin GETs send no Origin). */
-export function pageOriginOf(headers: IncomingHttpHeaders): string | undefined {
+/**
+ * The page a request comes from: its Origin header, else the origin of its Referer. A same-origin GET
+ * (the demo page, a site served by the hub) carries no Origin, and under `Referrer-Policy: no-referrer`
+ * no Referer either; the browser's `Sec-Fetch-Site: same-origin`, which no script can set, then names
+ * the hub's own origin, `self`.
+ */
+export function pageOriginOf(headers: IncomingHttpHeaders, self?: string): string | undefined {
   if (typeof headers.origin === 'string' && headers.origin !== 'null') return headers.origin;
-  return headers.referer ? originOf(headers.referer) : undefined;
+  if (headers.referer) return originOf(headers.referer);
+  return headers['sec-fetch-site'] === 'same-origin' ? self : undefined;
 }
 
 /** The website named by a key, when the page origin is one of its allowed origins; otherwise the error to answer. */
@@ -43,7 +49,7 @@ export function pageOrigin(db: Database): RequestHandler {
     // Answers are read by pages on the customer's origin; they hold personal data, so no cache keeps them.
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     res.setHeader('Cache-Control', 'no-store');
-    const origin = pageOriginOf(req.headers);
+    const origin = pageOriginOf(req.headers, `${req.protocol}://${req.get('host') ?? ''}`);
     const header = req.get(WEBSITE_HEADER);
     const key = header ?? (typeof req.query.website === 'string' ? req.query.website : undefined);
     // A preflight never carries the website header's value; the request that follows is checked in full.

@@ -93,6 +93,8 @@ export interface SendMessageInput {
   body: string;
   /** fileKeys from `POST /widget/v1/uploads`. */
   attachments?: { fileKey: string }[];
+  /** The page the visitor wrote from (an absolute http(s) URL), shown to agents with the message. */
+  pageUrl?: string;
 }
 
 /** `POST /widget/v1/uploads` (raw body, `Content-Type`, `?name=`) answers 201 with this. */

@@ -3,6 +3,7 @@ import type { StreamedEvent } from '../../../core/events';
 import type { Conversation } from '../../../core/model/types';
 import type { Signal } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
+import { WIDGET_CHANNEL } from '../../../core/websites/websites';
 import type { LiveEvent, LiveStream } from '../../../api/events/live-events';
 import type { WidgetConversation, WidgetMessage } from '../protocol';
 import type { WidgetViews } from '../views';
@@ -107,9 +108,10 @@ export class SocketRouter implements LiveStream {
   }
 
   private wanted(event: StreamedEvent): boolean {
+    const isConversation = event.type === 'conversation.created' || event.type === 'conversation.updated';
+    if ((isConversation ? event.data.conversation.channel : event.data.message.channel) !== WIDGET_CHANNEL) return false;
     if (this.resuming.size > 0 || this.byConversation.has(event.conversationId)) return true;
-    if (event.type !== 'conversation.created' && event.type !== 'conversation.updated') return false;
-    return scopeKeysOf(event.data.conversation).some((key) => this.byScope.has(key));
+    return isConversation && scopeKeysOf(event.data.conversation).some((key) => this.byScope.has(key));
   }
 
   private async route(event: StreamedEvent): Promise<void> {

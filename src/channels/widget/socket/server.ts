@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../../../core/errors';
 import { isWebsiteOnline } from '../../../core/websites/presence';
@@ -40,8 +39,9 @@ export class WidgetSockets implements ChannelSockets {
   private readonly deps: SessionDeps;
   private readonly stopFollowing: () => void;
   private readonly heartbeat: NodeJS.Timeout;
+  private closing = false;
 
-  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents; logger: Logger }) {
+  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents }) {
     const router = new SocketRouter(deps.views, deps.logger);
     this.deps = { ...deps, router };
     this.stopFollowing = deps.live.add(router);
@@ -56,13 +56,17 @@ export class WidgetSockets implements ChannelSockets {
 
   /** Closes every socket (the widgets reconnect, to another process) and stops the heartbeat. */
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.heartbeat);
     const clients = [...this.server.clients];
     for (const session of this.sessions) session.close(CLOSE.goingAway, 'server shutting down');
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       let open = clients.length;
-      if (open === 0) resolve();
+      if (open === 0) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
       for (const ws of clients) {
         ws.once('close', () => {
           if (--open === 0) {
@@ -81,6 +85,11 @@ export class WidgetSockets implements ChannelSockets {
     try {
       const key = new URL(req.url ?? '/', 'http://hub').searchParams.get('website') ?? undefined;
       const website = await websiteForPage(this.deps.db, key, pageOriginOf(req.headers));
+      // The hub began to stop while the website was looked up.
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
       this.server.handleUpgrade(req, socket, head, (ws) => {
         const session = new SocketSession(ws, website, this.deps);
         this.sessions.add(session);

@@ -27,8 +27,12 @@ export interface SessionDeps {
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
-/** Messages whose last status sent is remembered, so that a late event never shows one twice or moves it backwards. */
-const REMEMBERED_MESSAGES = 500;
+/**
+ * The latest messages whose last status sent is remembered, so that an event still on its way when they
+ * were read from the database never shows one twice or moves it backwards. Only the latest can have
+ * such events, and an idle socket should cost little.
+ */
+const REMEMBERED_MESSAGES = 100;
 /** A visitor who keeps typing is announced again this often, so agents' indicators do not time out. */
 const TYPING_REFRESH_MS = 2000;
 /** More frames than this in a second is no widget: the socket is closed. */
@@ -47,6 +51,13 @@ function movesForward(shown: string, status: string): boolean {
 
 type ReadyConversations = Map<string, WidgetConversation>;
 
+/** What a socket keeps of each of its visitor's conversations: enough to follow it, little enough for thousands of sockets. */
+type KnownConversation = Pick<Json<Conversation>, 'identityId' | 'status' | 'createdAt' | 'updatedAt'>;
+
+function known({ identityId, status, createdAt, updatedAt }: Json<Conversation>): KnownConversation {
+  return { identityId, status, createdAt, updatedAt };
+}
+
 /**
  * One widget socket. It must say `hello` with its token first; then it resumes (registered with the
  * router before the database is read, so that nothing falls between the two, and live events that came
@@ -62,7 +73,7 @@ export class SocketSession implements RoutedSession {
   /** Items that came while the session resumed; undefined once it is live. */
   private buffer?: RoutedItem[];
   private closed = false;
-  private readonly conversations = new Map<string, Json<Conversation>>();
+  private readonly conversations = new Map<string, KnownConversation>();
   private readonly shown = new Map<string, string>();
   /** The last message the widget had when it said hello: it needs no other event of a message's creation up to there. */
   private after: HistoryPosition | null = null;
@@ -181,7 +192,7 @@ export class SocketSession implements RoutedSession {
     for (const message of history.messages) this.sendMessage(message);
     const ready: ReadyConversations = new Map();
     history.stored.forEach((conversation, index) => {
-      this.conversations.set(conversation.id, conversation);
+      this.conversations.set(conversation.id, known(conversation));
       const view = history.conversations[index];
       if (view) ready.set(conversation.id, view);
     });
@@ -213,10 +224,10 @@ export class SocketSession implements RoutedSession {
   private applyConversation(conversation: Json<Conversation>, view: WidgetConversation, ready: ReadyConversations | undefined): void {
     if (!this.visitor) return;
     const { id } = conversation;
-    const known = this.conversations.get(id);
+    const previous = this.conversations.get(id);
     if (!isVisibleTo(this.visitor.scope, conversation)) {
       // It moved to another contact (its browser logged in as another user): no longer this visitor's.
-      if (known) {
+      if (previous) {
         this.conversations.delete(id);
         this.deps.router.unfollow(this, id);
         ready?.delete(id);
@@ -224,9 +235,9 @@ export class SocketSession implements RoutedSession {
       return;
     }
     // Events published by two processes can overtake each other on the way here: the latest state wins.
-    if (known && known.updatedAt > conversation.updatedAt) return;
-    this.conversations.set(id, conversation);
-    if (!known) this.deps.router.follow(this, id);
+    if (previous && previous.updatedAt > conversation.updatedAt) return;
+    this.conversations.set(id, known(conversation));
+    if (!previous) this.deps.router.follow(this, id);
     if (ready) ready.set(id, view);
     else this.send({ type: 'conversation', conversation: view });
   }
@@ -244,22 +255,22 @@ export class SocketSession implements RoutedSession {
   }
 
   /** Where the visitor's next message goes (ingest's rule): their latest conversation, unless it is resolved. */
-  private openConversation(visitor: Visitor): Json<Conversation> | undefined {
-    let latest: Json<Conversation> | undefined;
-    for (const conversation of this.conversations.values()) {
-      if (conversation.identityId === visitor.sender.id && (!latest || conversation.createdAt > latest.createdAt)) latest = conversation;
+  private openConversation(visitor: Visitor): string | undefined {
+    let latest: (KnownConversation & { id: string }) | undefined;
+    for (const [id, conversation] of this.conversations) {
+      if (conversation.identityId === visitor.sender.id && (!latest || conversation.createdAt > latest.createdAt)) latest = { id, ...conversation };
     }
-    return latest?.status === 'resolved' ? undefined : latest;
+    return latest?.status === 'resolved' ? undefined : latest?.id;
   }
 
   private async visitorTyping(visitor: Visitor, typing: boolean): Promise<void> {
-    const conversation = this.openConversation(visitor);
-    if (!conversation) return;
+    const conversationId = this.openConversation(visitor);
+    if (!conversationId) return;
     const now = Date.now();
     if (typing === this.typing.typing && (!typing || now - this.typing.at < TYPING_REFRESH_MS)) return;
     this.typing = { typing, at: now };
     try {
-      await this.deps.signals.publish({ type: 'typing', conversationId: conversation.id, from: 'visitor', typing, name: null, occurredAt: new Date(now).toISOString() });
+      await this.deps.signals.publish({ type: 'typing', conversationId, from: 'visitor', typing, name: null, occurredAt: new Date(now).toISOString() });
     } catch (error) {
       // Typing is worth nothing later: dropped while Redis is away.
       this.deps.logger.debug({ err: error }, 'visitor typing not relayed');
