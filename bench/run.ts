@@ -6,8 +6,12 @@
 // BENCH_CONTACTS (500), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_S (10), BENCH_COLD_RUNS (5),
 // BENCH_REPLY_S (measured reply seconds per side, 12), BENCH_REPLY_ROUNDS (2), BENCH_REPLY_CONVERSATIONS (200),
 // BENCH_REPLY_DRAIN_S (longest wait for a delivery backlog, 60), BENCH_SSE_CLIENTS (1000), BENCH_SSE_RATE
-// (100/s), BENCH_SSE_S (10), BENCH_ONLY (comma list of throughput, latency, reply, sse, cold),
-// BENCH_STRICT=1 (exit 1 when a target is missed). Diagnostics: BENCH_PROFILE_DIR (a CPU profile of each
+// (100/s), BENCH_SSE_S (10), BENCH_WIDGET_SOCKETS (idle widget sockets, 10000), BENCH_WIDGET_CLIENT_PROCESSES
+// (processes holding them, 4), BENCH_WIDGET_HOLD_S (seconds they are held at least before the memory is read,
+// then until it settles, 10), BENCH_WIDGET_RATE (round-trip messages/s, 100), BENCH_WIDGET_RT_S (seconds each
+// way, 10), BENCH_WIDGET_RT_VISITORS (50),
+// BENCH_ONLY (comma list of throughput, latency, reply, sse, cold, widget-size, widget-sockets,
+// widget-roundtrip), BENCH_STRICT=1 (exit 1 when a target is missed). Diagnostics: BENCH_PROFILE_DIR (a CPU profile of each
 // child server of the SSE figures), BENCH_HEAP_SNAPSHOT_DIR (their heap snapshots, idle and with the
 // streams open; this run's memory figures are then not comparable).
 // PostgreSQL is measured when BENCH_DATABASE_URL or TEST_DATABASE_URL is set; Redis is REDIS_URL, else
@@ -20,12 +24,23 @@ import { measureHubEventLatency, measureRedisPubSubLatency, type LatencyRun } fr
 import { measureIngestThroughput, type ThroughputFigure } from './ingest-throughput';
 import { measureReplyThroughput, type ReplyThroughputFigure } from './reply-throughput';
 import { measureSseFanout, type SseFanoutFigure } from './sse-fanout';
+import { measureWidget, widgetCrashed, widgetRows, type WidgetResults } from './widget';
 import { benchPostgres, benchRedis, deleteRedisMatching, describePostgres, dropPostgresSchemasStartingWith, envNumber, RUN_TAG, uniqueId } from './lib/env';
 import { startBenchHub, type Engine } from './lib/hub';
 import { nowMs, round } from './lib/stats';
+import { attempt as attemptPart, failedRow, type Outcome } from './lib/outcome';
 import { fmt, formatTable, ratio, type Row } from './lib/table';
 
-const TARGETS = { throughputRatio: 0.5, eventP99Ms: 50, coldStartMs: 2000, replyRatio: 0.5, sseFanoutP99Ms: 100 } as const;
+const TARGETS = {
+  throughputRatio: 0.5,
+  eventP99Ms: 50,
+  coldStartMs: 2000,
+  replyRatio: 0.5,
+  sseFanoutP99Ms: 100,
+  widgetGzipKb: 15,
+  widgetSocketRssRatio: 2,
+  widgetRoundTripP99Ratio: 3,
+} as const;
 
 const options = {
   durationS: envNumber('BENCH_DURATION_S', 15, 1),
@@ -43,11 +58,17 @@ const options = {
   sseClients: Math.round(envNumber('BENCH_SSE_CLIENTS', 1000, 1)),
   sseRate: envNumber('BENCH_SSE_RATE', 100, 1),
   sseS: envNumber('BENCH_SSE_S', 10, 1),
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,sse,cold').split(',').map((s) => s.trim())),
+  widget: {
+    sockets: Math.round(envNumber('BENCH_WIDGET_SOCKETS', 10_000, 1)),
+    clientProcesses: Math.round(envNumber('BENCH_WIDGET_CLIENT_PROCESSES', 4, 1)),
+    holdS: envNumber('BENCH_WIDGET_HOLD_S', 10, 0),
+    rate: envNumber('BENCH_WIDGET_RATE', 100, 1),
+    roundTripS: envNumber('BENCH_WIDGET_RT_S', 10, 1),
+    visitors: Math.round(envNumber('BENCH_WIDGET_RT_VISITORS', 50, 1)),
+  },
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,sse,cold,widget-size,widget-sockets,widget-roundtrip').split(',').map((s) => s.trim())),
   strict: ['1', 'true', 'yes'].includes(process.env.BENCH_STRICT ?? ''),
 };
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 interface EngineResults {
   engine: Engine;
@@ -70,6 +91,7 @@ interface Results {
   redisPubSubLatency?: Outcome<LatencyRun>;
   sseFanout?: Outcome<SseFanoutFigure>;
   coldStart?: Outcome<ColdStartFigure>;
+  widget: WidgetResults;
   table: Row[];
   targetsMissed: string[];
 }
@@ -78,18 +100,8 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function attempt<T>(what: string, work: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    log(`  ${what} failed: ${message}`);
-    return { ok: false, error: message };
-  }
-}
-
-function failedRow(figure: string, error: string): Row {
-  return { figure, switchboard: 'error', baseline: '', ratio: '', target: error.slice(0, 60), met: false };
+function attempt<T>(what: string, work: () => Promise<T>): Promise<Outcome<T>> {
+  return attemptPart(what, work, log);
 }
 
 function throughputRows(engine: Engine, outcome: Outcome<ThroughputFigure>): Row[] {
@@ -258,6 +270,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     postgres: 'url' in postgres ? { measured: true } : { measured: false, reason: postgres.skipped },
     engines: [],
+    widget: {},
     table: [],
     targetsMissed: [],
   };
@@ -265,6 +278,7 @@ async function main(): Promise<void> {
   log(`Switchboard bench: node ${process.version}, ${results.machine.cpus} CPUs, ${redis.describe}`);
   log(`throughput ${options.durationS} s × ${options.connections} connections in ${options.rounds} alternating rounds (warm-up ${options.warmupS} s, ${options.contacts} customers); event latency ${options.latencyRate}/s for ${options.latencyS} s; cold start × ${options.coldRuns}`);
   log(`replies ${options.replyS} s per side × ${options.connections} connections in ${options.replyRounds} turns over ${options.replyConversations} conversations (drain ≤ ${options.replyDrainS} s); SSE ${options.sseClients} clients at ${options.sseRate} events/s for ${options.sseS} s`);
+  log(`widget: ${options.widget.sockets} idle sockets from ${options.widget.clientProcesses} processes; round trips at ${options.widget.rate}/s for ${options.widget.roundTripS} s each way over ${options.widget.visitors} visitors`);
   if (!('url' in postgres)) log(`PostgreSQL not measured: ${postgres.skipped}.`);
 
   try {
@@ -330,6 +344,8 @@ async function main(): Promise<void> {
       );
     }
 
+    results.widget = await measureWidget(options.only, options.widget, redis.url, log);
+
     if (options.only.has('cold')) {
       log(`\ncold start: node dist/main.js vs a bare node http server, ${options.coldRuns} runs each ...`);
       results.coldStart = await attempt('cold start', () => measureColdStart({ runs: options.coldRuns, redisUrl: redis.url, timeoutMs: 30_000 }));
@@ -363,6 +379,7 @@ async function main(): Promise<void> {
     rows.push({ figure: 'reply delivered/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
   }
   if (results.sseFanout) rows.push(...sseRows(results.sseFanout));
+  rows.push(...widgetRows(results.widget, options.widget, TARGETS));
   if (results.coldStart) rows.push(...coldStartRows(results.coldStart));
 
   results.table = rows;
@@ -374,6 +391,7 @@ async function main(): Promise<void> {
   log('baseline: ingest = bare express handler, one INSERT + one BullMQ add; event latency = raw Redis PUBLISH → SUBSCRIBE; cold start = `node -e` bare http server.');
   log('reply baseline = bare express handler doing one BullMQ add + a BullMQ Worker doing one HTTP POST per job to the same kind of receiver; delivered/s counts receiver hits while the load ran.');
   log('SSE baseline = bare node:http SSE server process fed by Redis pub/sub; memory = its VmRSS (heap after a full GC) with the clients open minus idle, per client; latency = event sent (POST / PUBLISH) → received, over every client.');
+  log('widget baselines: size = the 15 KB gzipped budget; sockets = bare ws server process answering hello with ready (memory = VmRSS and heap after a full GC with the sockets held minus idle, per socket); round trip = ws → Redis PUBLISH → SUBSCRIBE → ws echo on the same Redis.');
   log('server busy µs/req = time the main thread (where both servers run; autocannon has its own thread) was busy, per request.');
   log(results.targetsMissed.length === 0 ? 'All targets met.' : `Targets missed: ${results.targetsMissed.join('; ')}.`);
 
@@ -387,7 +405,8 @@ async function main(): Promise<void> {
     results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false) ||
     results.coldStart?.ok === false ||
     results.redisPubSubLatency?.ok === false ||
-    results.sseFanout?.ok === false;
+    results.sseFanout?.ok === false ||
+    widgetCrashed(results.widget);
   process.exitCode = crashed || (options.strict && results.targetsMissed.length > 0) ? 1 : 0;
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 export { freePort } from '../../src/infra/net';
 import { join } from 'node:path';
@@ -70,13 +70,28 @@ export function profilingArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** The hard limit on open files of this process's children (the soft limit can be raised to it). */
+export function hardFileLimit(): number {
+  const answer = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+  return answer === 'unlimited' ? Infinity : Number(answer);
+}
+
+/**
+ * `node <args>` with the soft limit on open files raised to the hard one first (many sockets need many
+ * descriptors, and a soft limit of 1,024 is common); `exec` keeps the pid, the environment and the IPC channel.
+ */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess {
+  const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+  return spawn('sh', ['-c', script, process.execPath, ...args], { env, stdio });
+}
+
 export class ProbedChild {
   readonly child: ChildProcess;
   private stderr = '';
   private seq = 0;
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [...profilingArgs(), '-r', MEMORY_PROBE_JS, ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = spawnNode([...profilingArgs(), '-r', MEMORY_PROBE_JS, ...args], env, ['ignore', 'ignore', 'pipe', 'ipc']);
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
   }
 

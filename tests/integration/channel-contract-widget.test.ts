@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ServerFrame, VisitorSession } from '../../src/channels/widget/protocol';
+import type { VisitorSession, WidgetMessage } from '../../src/channels/widget/protocol';
 import { describeChannelContract } from '../support/channel-contract';
 import { ENGINES } from '../support/env';
 import { startTestHub } from '../support/hub';
+import { waitFor } from '../support/processes';
 import { createWebsite, GENEROUS_LIMITS, newVisitor, widget, WidgetSocket } from '../support/widget';
 
 /**
@@ -26,6 +27,17 @@ describe.each(ENGINES)('on %s', (engine) => {
       return started;
     }
 
+    /** The visitor's socket that received a message like this (the hub marks a reply sent before the socket has it). */
+    function holderOf(match: (message: WidgetMessage) => boolean): Promise<{ socket: WidgetSocket; message: WidgetMessage }> {
+      return waitFor('a visitor’s socket to receive the message', () => {
+        for (const { socket } of visitors.values()) {
+          const message = socket.messages.find(match);
+          if (message) return { socket, message };
+        }
+        return undefined;
+      }, 15_000);
+    }
+
     /** The contract's external ids as clientIds: one per message, the same for its duplicate. */
     const clientIdOf = (externalId: string) => createHash('sha256').update(externalId).digest('hex').slice(0, 32);
 
@@ -40,19 +52,13 @@ describe.each(ENGINES)('on %s', (engine) => {
       },
       sends: {
         async providerIdOf(text) {
-          for (const { socket } of visitors.values()) {
-            const received = socket.messages.find((message) => message.body === text);
-            if (received) return received.id;
-          }
-          const sockets = [...visitors.values()].map(({ socket }) => socket);
-          const found = await Promise.any(sockets.map((socket) => socket.until<Extract<ServerFrame, { type: 'message' }>>(`the reply "${text}"`, (frame) => frame.type === 'message' && frame.message.body === text)));
-          return found.message.id;
+          return (await holderOf((message) => message.body === text)).message.id;
         },
-        reportDelivered(message) {
-          // The socket has no answer to a frame: 202 says it went out, 404 that no visitor had the message.
-          const holder = [...visitors.values()].find(({ socket }) => socket.messages.some((seen) => seen.id === message.id));
-          holder?.socket.send({ type: 'received', messageId: message.id });
-          return Promise.resolve(holder ? 202 : 404);
+        async reportDelivered(message) {
+          // The socket has no answer to a frame: 202 says the receipt went out once the visitor had the message.
+          const { socket } = await holderOf((seen) => seen.id === message.id);
+          socket.send({ type: 'received', messageId: message.id });
+          return 202;
         },
       },
       async stop() {

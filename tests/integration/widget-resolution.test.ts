@@ -46,8 +46,8 @@ describe.each(ENGINES)('widget resolution on %s', (engine) => {
     expect(stored[0]).toMatchObject({ score: 2, comment: null });
     const history = await widgetOk<WidgetHistory>(200, t, website, '/history', { token });
     expect(history.conversations.find((c) => c.id === question.conversationId)).toMatchObject({ status: 'resolved', rating: { score: 2, comment: null } });
-    const audit = await repo(t.hub.db.manager, 'AuditEntry').find({ where: { entityType: 'rating', entityId: stored[0]?.id }, order: { createdAt: 'ASC' } });
-    expect(audit.map((entry) => [entry.action, entry.actorType])).toEqual([
+    const audit = await expectStatus<{ items: { action: string; actorType: string }[] }>(200, t, 'GET', `/api/v1/audit?entityType=rating&entityId=${stored[0]?.id ?? ''}`);
+    expect(audit.items.map((entry) => [entry.action, entry.actorType]).sort()).toEqual([
       ['rating.created', 'contact'],
       ['rating.updated', 'contact'],
     ]);

@@ -72,13 +72,16 @@ describe.each(ENGINES)('widget socket on %s', (engine) => {
     expect(echo.message).toMatchObject({ from: 'visitor', clientId: 'client-thanks', status: 'received' });
   });
 
-  it('tells the socket about a new conversation and changes to it', async () => {
+  it('tells the socket about a new conversation and changes to it, an agent reading it included', async () => {
     const visitor = await newVisitor(t, website);
     const socket = await ready(visitor.token);
     expect(socket.frames.find((f) => f.type === 'ready')).toEqual({ type: 'ready', online: false, conversations: [] });
     const first = await visitorSays(t, website, visitor.token, 'Hello?');
     await socket.until('the new conversation', (f) => f.type === 'conversation' && f.conversation.id === first.conversationId && f.conversation.status === 'open');
     await socket.until('the first message', (f) => f.type === 'message' && f.message.id === first.id);
+    // An agent reading the conversation is what the widget shows as "Seen".
+    await expectStatus(200, t, 'POST', `/api/v1/conversations/${first.conversationId}/read`);
+    await socket.until('the agent’s read', (f) => f.type === 'conversation' && f.conversation.status === 'open' && f.conversation.agentLastSeenAt !== null);
     await expectStatus(200, t, 'PATCH', `/api/v1/conversations/${first.conversationId}`, { status: 'resolved' });
     await socket.until('the resolution', (f) => f.type === 'conversation' && f.conversation.status === 'resolved');
   });

@@ -4,8 +4,8 @@ import type { Database } from '../../core/database';
 import { ValidationError } from '../../core/errors';
 import { requestHash } from '../../core/idempotency';
 import { getConversationDetails } from '../../core/conversations/details';
-import { getConversation, listConversations, markConversationRead } from '../../core/conversations/list';
-import { updateConversation } from '../../core/conversations/update';
+import { getConversation, listConversations } from '../../core/conversations/list';
+import { markConversationRead, updateConversation } from '../../core/conversations/update';
 import { listMessages } from '../../core/messages/list';
 import { attachmentOf } from '../../core/files/uploads';
 import { postReply } from '../../core/messages/replies';
@@ -174,7 +174,8 @@ export function conversationRoutes({ db, outbox, messageMaxLength, storage, publ
       errors: [404],
       responses: { 200: { description: 'The conversation', schema: conversationView } },
       async handler({ params, apiKey }) {
-        return { status: 200, body: await markConversationRead(db, params.id, actorOfApiKey(apiKey)) };
+        await markConversationRead({ db, outbox }, params.id, actorOfApiKey(apiKey));
+        return { status: 200, body: await getConversation(db, params.id) };
       },
     }),
     route({

@@ -1,7 +1,5 @@
 import { In, type SelectQueryBuilder } from 'typeorm';
 import { contactMatches } from '../contacts/search';
-import type { Actor } from '../actor';
-import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { repo } from '../model/schemas';
@@ -105,15 +103,4 @@ export async function getConversation(db: Database, id: string): Promise<Convers
   const [view] = await viewsOf(db, [conversation]);
   if (!view) throw new NotFoundError(`Conversation ${id}`);
   return view;
-}
-
-/** Marks the conversation read by agents: customer messages up to now no longer count as unread. */
-export async function markConversationRead(db: Database, id: string, actor: Actor): Promise<ConversationView> {
-  await db.transaction(async (manager) => {
-    const agentLastSeenAt = new Date();
-    const result = await repo(manager, 'Conversation').update({ id }, { agentLastSeenAt });
-    if (!result.affected) throw new NotFoundError(`Conversation ${id}`);
-    await recordAudit(manager, actor, { action: 'conversation.read', entityType: 'conversation', entityId: id, after: { agentLastSeenAt } });
-  });
-  return getConversation(db, id);
 }

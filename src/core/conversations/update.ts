@@ -126,3 +126,22 @@ export async function wakeConversation(deps: { db: Database; outbox: Outbox }, i
   void outbox.dispatch(rows);
   return rows.length > 0;
 }
+
+/**
+ * Marks the conversation read by agents: customer messages up to now no longer count as unread, and the
+ * customer's side (the widget's "Seen") learns it from the conversation.updated event.
+ */
+export async function markConversationRead(deps: { db: Database; outbox: Outbox }, id: string, actor: Actor): Promise<void> {
+  const { db, outbox } = deps;
+  const rows = await db.transaction(async (manager) => {
+    const current = await repo(manager, 'Conversation').findOneBy({ id });
+    if (!current) throw new NotFoundError(`Conversation ${id}`);
+    const now = new Date();
+    await repo(manager, 'Conversation').update({ id }, { agentLastSeenAt: now });
+    await recordAudit(manager, actor, { action: 'conversation.read', entityType: 'conversation', entityId: id, after: { agentLastSeenAt: now } });
+    const written = [eventsOutboxRow([events.conversationUpdated({ ...current, agentLastSeenAt: now }, ['agentLastSeenAt'], now)], now)];
+    await outbox.write(manager, written);
+    return written;
+  });
+  void outbox.dispatch(rows);
+}

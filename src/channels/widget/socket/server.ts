@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../../../core/errors';
+import type { Website } from '../../../core/model/types';
 import { isWebsiteOnline } from '../../../core/websites/presence';
 import type { LiveEvents } from '../../../api/events/live-events';
 import { appErrorBody } from '../../../api/http/errors';
@@ -36,6 +37,11 @@ export class WidgetSockets implements ChannelSockets {
   readonly path = WIDGET_SOCKET_PATH;
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly sessions = new Set<SocketSession>();
+  /**
+   * One copy of each website for all its sockets: a socket holds its website for its whole life, and
+   * ten thousand copies of the same row (its secret among them) would cost more than the sockets do.
+   */
+  private readonly websites = new Map<string, Website>();
   private readonly deps: SessionDeps;
   private readonly stopFollowing: () => void;
   private readonly heartbeat: NodeJS.Timeout;
@@ -84,7 +90,7 @@ export class WidgetSockets implements ChannelSockets {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
       const key = new URL(req.url ?? '/', 'http://hub').searchParams.get('website') ?? undefined;
-      const website = await websiteForPage(this.deps.db, key, pageOriginOf(req.headers));
+      const website = this.shared(await websiteForPage(this.deps.db, key, pageOriginOf(req.headers)));
       // The hub began to stop while the website was looked up.
       if (this.closing) {
         socket.destroy();
@@ -104,6 +110,14 @@ export class WidgetSockets implements ChannelSockets {
     }
   }
 
+  /** The copy other sockets hold when this row is the same version of the website; else this one becomes it. */
+  private shared(website: Website): Website {
+    const known = this.websites.get(website.id);
+    if (known?.updatedAt.getTime() === website.updatedAt.getTime()) return known;
+    this.websites.set(website.id, website);
+    return website;
+  }
+
   private async beat(): Promise<void> {
     const websites = new Map<string, SocketSession[]>();
     for (const session of this.sessions) {
@@ -112,6 +126,8 @@ export class WidgetSockets implements ChannelSockets {
       if (same) same.push(session);
       else websites.set(session.website.id, [session]);
     }
+    // Copies no socket holds any more are let go.
+    for (const id of this.websites.keys()) if (!websites.has(id)) this.websites.delete(id);
     // One question per website with sockets: is anyone there? Visitors whose answer changed are told.
     for (const sessions of websites.values()) {
       const first = sessions[0];
