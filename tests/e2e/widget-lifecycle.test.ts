@@ -80,41 +80,24 @@ describe('the widget over a conversation', () => {
 
       // The agent types: the widget says so, with the agent's name.
       await hub.expect(204, 'POST', `/api/v1/conversations/${visitor.conversationId}/typing`, { typing: true }, hub.agentKey);
-      await visitor.page.getByText(`${hub.agent.name} is typing…`).waitFor({ timeout: 10_000 });
+      await visitor.page.getByText(`${hub.agent.name} is typing…`).waitFor();
 
       // A reply shown in the open panel is read: the API's delivery status says so.
       const reply = await hub.reply(visitor.conversationId, unique('Take your time.'));
       await visitor.widget.waitForMessage(reply.body);
       await waitFor('the reply to be read', async () => (await hub.messages(visitor.conversationId)).find((m: MessageItem) => m.id === reply.id && m.deliveryStatus === 'read'), 10_000);
 
-      // The agent reads the conversation: the visitor's last message shows as seen (after a reload: see
-      // the known failure below for the live update).
+      // The agent reads the conversation: the visitor's last message shows as seen, live, and after a reload.
       const last = unique('Thanks!');
       await visitor.widget.send(last);
       await hub.visitorMessage(last);
-      await visitor.widget.message(last).getByText('Sent', { exact: true }).waitFor({ timeout: 10_000 });
+      await visitor.widget.message(last).getByText('Sent', { exact: true }).waitFor();
       await hub.expect(200, 'POST', `/api/v1/conversations/${visitor.conversationId}/read`, undefined, hub.agentKey);
+      await visitor.widget.message(last).getByText('Seen', { exact: true }).waitFor();
       await visitor.page.reload();
       await visitor.widget.open();
-      await visitor.widget.message(last).getByText('Seen', { exact: true }).waitFor({ timeout: 10_000 });
+      await visitor.widget.message(last).getByText('Seen', { exact: true }).waitFor();
       expect(visitor.trouble.pageErrors).toEqual([]);
-    } finally {
-      await visitor.context.close();
-    }
-  });
-
-  /**
-   * KNOWN FAILURE (server): `POST /api/v1/conversations/:id/read` (markConversationRead in
-   * src/core/conversations/list.ts) sets agentLastSeenAt without a conversation.updated event, so the
-   * widget's socket sends no `conversation` frame and "Seen" appears only after a reload. `it.failing`
-   * passes while that is so; once fixed, it fails: make it a plain `it`.
-   */
-  it.failing('shows the visitor\'s message as seen as soon as the agent reads the conversation, without a reload', async () => {
-    const visitor = await chatting();
-    try {
-      await visitor.widget.message(visitor.hello).getByText('Sent', { exact: true }).waitFor({ timeout: 10_000 });
-      await hub.expect(200, 'POST', `/api/v1/conversations/${visitor.conversationId}/read`, undefined, hub.agentKey);
-      await visitor.widget.message(visitor.hello).getByText('Seen', { exact: true }).waitFor({ timeout: 5_000 });
     } finally {
       await visitor.context.close();
     }
