@@ -13,8 +13,6 @@ export class NetworkLink {
   private readonly sockets = new Set<Socket>();
   private down = false;
   private target: { host: string; port: number } | undefined;
-  /** Connections accepted since the start: a test can see that the browser came back. */
-  connections = 0;
 
   private constructor(
     private readonly server: ReturnType<typeof createServer>,
@@ -42,11 +40,6 @@ export class NetworkLink {
     return this;
   }
 
-  /** The connections open through the link right now. */
-  get open(): number {
-    return this.sockets.size;
-  }
-
   /** Destroys every connection through the link and refuses new ones until `restore()`. */
   cut(): void {
     this.down = true;
@@ -68,7 +61,6 @@ export class NetworkLink {
       client.destroy();
       return;
     }
-    this.connections++;
     const upstream = connect(this.target.port, this.target.host);
     for (const [socket, other] of [
       [client, upstream],

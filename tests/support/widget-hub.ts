@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { WEBSITE_HEADER } from '../../src/channels/widget/protocol';
-import type { MessageItem } from './agent-api';
+import type { AgentItem, MessageItem } from './agent-api';
 import { CustomerSite } from './customer-site';
 import { createTestEnvironment, type TestEnvironment } from './env';
 import { NetworkLink } from './network-link';
@@ -14,13 +14,6 @@ import type { WebsiteItem } from './websites';
  * go through it too), an admin API key, an online agent with their own key, a website whose only allowed
  * origin is the customer site, and an event stream of the agents' API.
  */
-
-export interface AgentItem {
-  id: string;
-  name: string;
-  email: string;
-  status: string;
-}
 
 export interface Answer<T = unknown> {
   status: number;

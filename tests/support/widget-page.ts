@@ -16,10 +16,6 @@ export class WidgetPage {
     return this.page.getByRole('button', { name: 'Open chat', exact: true });
   }
 
-  closer(): Locator {
-    return this.page.getByRole('button', { name: 'Close chat', exact: true }).first();
-  }
-
   textbox(): Locator {
     return this.page.getByRole('textbox', { name: 'Message', exact: true });
   }
