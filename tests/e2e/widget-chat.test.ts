@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import type { MessageItem } from '../support/agent-api';
 import { cspViolations, launchBrowser, newTab, newVisitor, PageNetwork, runAxe, saveScreenshot, seriousViolations, type PageTrouble } from '../support/browser';
 import type { PageElement } from '../support/page-globals';
 import { WidgetHub } from '../support/widget-hub';
-import { WidgetPage } from '../support/widget-page';
+import { unique, WidgetPage } from '../support/widget-page';
 
 /**
  * The widget as a visitor uses it, in Debian's Chromium, on a customer site under a strict CSP, talking
@@ -23,11 +22,6 @@ afterAll(async () => {
   await browser.close();
   await hub.stop();
 });
-
-/** A text no other test sends. */
-function unique(text: string): string {
-  return `${text} [${randomUUID().slice(0, 8)}]`;
-}
 
 /** Nothing went wrong in the page: no dialog, no uncaught error, no CSP refusal. */
 function expectNoTrouble(trouble: PageTrouble): void {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import type { ConversationItem, MessageItem } from '../support/agent-api';
 import { launchBrowser, newVisitor, type WatchedPage } from '../support/browser';
 import { waitFor } from '../support/processes';
 import { WidgetHub } from '../support/widget-hub';
-import { WidgetPage } from '../support/widget-page';
+import { unique, WidgetPage } from '../support/widget-page';
 
 /**
  * The rest of a chat's life in the browser, beyond the list of the issue's tests: nobody online (the
@@ -24,10 +23,6 @@ afterAll(async () => {
   await browser.close();
   await hub.stop();
 });
-
-function unique(text: string): string {
-  return `${text} [${randomUUID().slice(0, 8)}]`;
-}
 
 /** A visitor on the site's home page with the panel open and a first message sent. */
 async function chatting(path = '/'): Promise<WatchedPage & { widget: WidgetPage; conversationId: string; hello: string }> {

@@ -6,7 +6,7 @@ import { cspViolations, launchBrowser, newVisitor } from '../support/browser';
 import { CustomerSite } from '../support/customer-site';
 import type { PageElement, PageGlobals } from '../support/page-globals';
 import { WidgetHub } from '../support/widget-hub';
-import { WidgetPage } from '../support/widget-page';
+import { unique, WidgetPage } from '../support/widget-page';
 import { helloOutcome } from '../support/widget-socket';
 
 /**
@@ -28,10 +28,6 @@ afterAll(async () => {
   await browser.close();
   await hub.stop();
 });
-
-function unique(text: string): string {
-  return `${text} [${randomUUID().slice(0, 8)}]`;
-}
 
 /** Would set window.xssRan if any handler ran, dialogs or not. */
 const PAYLOADS = [

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import type { MessageItem } from '../support/agent-api';
 import { launchBrowser, newVisitor, type PageTrouble } from '../support/browser';
@@ -6,7 +5,7 @@ import { exeBytes, pngBytes } from '../support/files';
 import type { PageElement } from '../support/page-globals';
 import { waitFor } from '../support/processes';
 import { WidgetHub } from '../support/widget-hub';
-import { WidgetPage } from '../support/widget-page';
+import { unique, WidgetPage } from '../support/widget-page';
 
 /**
  * Files from the widget: an allowed picture goes to the agent byte for byte and comes back as a
@@ -27,10 +26,6 @@ afterAll(async () => {
   await browser.close();
   await hub.stop();
 });
-
-function unique(text: string): string {
-  return `${text} [${randomUUID().slice(0, 8)}]`;
-}
 
 /** A visitor with the panel open and a conversation started (so the agent knows where to look). */
 async function chatting(): Promise<{ page: Page; widget: WidgetPage; trouble: PageTrouble; conversationId: string; close(): Promise<void> }> {

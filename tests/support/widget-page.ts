@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import type { PageElement, PageGlobals } from './page-globals';
 import { waitFor } from './processes';
@@ -117,4 +118,9 @@ export class WidgetPage {
     }
     throw new Error(`${what} did not get the focus after ${maxPresses} presses of Tab`);
   }
+}
+
+/** A text no other test sends, so a test finds its own message among the widget's. */
+export function unique(text: string): string {
+  return `${text} [${randomUUID().slice(0, 8)}]`;
 }
