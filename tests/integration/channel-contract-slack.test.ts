@@ -33,7 +33,7 @@ describe.each(ENGINES)('on %s', (engine) => {
       const created = await hub.request('/api/v1/agents', { method: 'POST', json: { name: 'Contract Agent', email: `contract-${user.toLowerCase()}@agents.test`, slackUserId: user } });
       expect(created.status).toBe(201);
       const { conversationId } = await customerWrites(hub, { name: 'Contract Customer' }, 'A question for the contract');
-      const header = await slack.waitFor('the conversation’s thread', () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+      const header = await slack.headerOf(conversationId, WAIT_MS);
       const sent = new Set<string>();
       return {
         channel: 'slack',
@@ -71,7 +71,7 @@ describe.each(ENGINES)('Slack, where replies are copied, on %s', (engine) => {
     const hub = await startTestHub(engine, { env: slack.hubEnv(CHANNEL) });
     try {
       const { conversationId } = await customerWrites(hub, { name: 'Ts Customer' }, 'Copied with its ts');
-      const header = await slack.waitFor('the thread', () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+      const header = await slack.headerOf(conversationId, WAIT_MS);
       const reply = await hub.request(`/api/v1/conversations/${conversationId}/messages`, { method: 'POST', json: { body: 'An answer with its ts' } });
       const { id } = reply.body as { id: string };
       const copy = await slack.waitFor('the reply’s copy', () => slack.thread(header.channel, header.ts).find((m) => m.text.endsWith('An answer with its ts')), WAIT_MS);

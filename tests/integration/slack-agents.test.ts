@@ -57,7 +57,7 @@ describe.each(ENGINES)('Agents in Slack on %s', (engine) => {
   /** A new conversation and its Slack thread's header, once the mirror posted it. */
   async function conversationWithThread(text = 'Where is my parcel?'): Promise<{ conversationId: string; header: PostedMessage }> {
     const { conversationId } = await inbound(t, { name: `Customer ${randomBytes(2).toString('hex')}` }, text);
-    const header = await slack.waitFor(`the thread of ${conversationId}`, () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+    const header = await slack.headerOf(conversationId, WAIT_MS);
     // The customer's message is copied before anything an agent writes, so the thread reads in order.
     await slack.waitFor('the customer message in the thread', () => slack.thread(header.channel, header.ts).length >= 1, WAIT_MS);
     return { conversationId, header };

@@ -26,7 +26,7 @@ describe.each(ENGINES)('Slack agents created on first reply on %s', (engine) => 
   it('creates the agent from the Slack profile and sends their reply as theirs', async () => {
     slack.addUser({ id: 'U0NEWAGENT', name: 'nora', realName: 'Nora Newcomer', email: 'Nora@Example.com' });
     const { conversationId } = await inbound(t, { name: 'Customer' }, 'Anyone there?');
-    const header = await slack.waitFor('the thread', () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+    const header = await slack.headerOf(conversationId, WAIT_MS);
 
     expect((await slack.sendUserMessage(t.url, { channel: header.channel, threadTs: header.ts, user: 'U0NEWAGENT', text: 'Hi, Nora here' })).status).toBe(200);
 

@@ -54,7 +54,7 @@ describe.each(ENGINES)('Desk controls in Slack on %s', (engine) => {
   async function conversationWithHeader(text = 'Where is my parcel?'): Promise<{ conversationId: string; header: PostedMessage; customer: string }> {
     const customer = `Customer ${randomBytes(2).toString('hex')}`;
     const { conversationId } = await inbound(t, { name: customer }, text);
-    const header = await slack.waitFor(`the header of ${conversationId}`, () => slack.messages.find((m) => m.threadTs === undefined && blockText(m).includes(conversationId)), WAIT_MS);
+    const header = await slack.headerOf(conversationId, WAIT_MS);
     return { conversationId, header, customer };
   }
 

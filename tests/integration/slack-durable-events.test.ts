@@ -56,7 +56,7 @@ describe.each(ENGINES)('Slack events queued before the acknowledgement on %s', (
     // A worker mirrors the conversation into its thread, then stops.
     worker = await startWorker();
     const { conversationId } = await inbound(t, { name: 'Durable Customer' }, 'Is my order lost?');
-    const header = await slack.waitFor('the thread', () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+    const header = await slack.headerOf(conversationId, WAIT_MS);
     await slack.waitFor('the customer message in the thread', () => slack.thread(header.channel, header.ts).length >= 1, WAIT_MS);
     await worker.stop();
     worker = undefined;

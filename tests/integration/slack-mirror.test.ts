@@ -34,7 +34,7 @@ describe.each(ENGINES)('Slack mirror on %s', (engine) => {
 
   /** The header of a conversation's thread, once it is posted. */
   function headerOf(conversationId: string): Promise<PostedMessage> {
-    return slack.waitFor(`the header of ${conversationId}`, () => slack.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks).includes(conversationId)), WAIT_MS);
+    return slack.headerOf(conversationId, WAIT_MS);
   }
 
   /** The thread's replies once there are at least `count`, as their texts. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { escapeHtml } from '../../src/core/html';
 import { listenLocally, type LocalServer } from './local-server';
 
 /**
@@ -123,8 +124,4 @@ function html(lang: string, title: string, content: string, scripts: string): st
 ${scripts}
 </body>
 </html>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { SYSTEM } from '../../core/actor';
 import type { Database } from '../../core/database';
+import { escapeHtml } from '../../core/html';
 import { DEMO_WEBSITE_KEY, ensureDemoWebsite } from '../../core/websites/demo';
 
 export interface DemoRouteOptions {
@@ -27,12 +28,6 @@ export const DEMO_PAGE_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 const STYLE = `
   body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #f6f8fa; margin: 0; }

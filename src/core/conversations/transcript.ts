@@ -1,17 +1,11 @@
 import { In } from 'typeorm';
 import type { Database } from '../database';
+import { escapeHtml } from '../html';
 import { repo } from '../model/schemas';
 import type { Conversation, Message } from '../model/types';
 
 /** A transcript is a download for the customer, not an export: a very long conversation ends at this many messages. */
 const MAX_MESSAGES = 5000;
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Everything that comes from a person or the database goes through here before it enters the HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
 
 /** `2024-05-01 14:03 UTC`: unambiguous wherever the file is opened. */
 function readableTime(at: Date): string {

@@ -146,6 +146,11 @@ export class SlackEmulator {
   }
 
   /** The hub's replies in a thread (its own messages, not people's), in order; the parent itself is left out. */
+  /** The header message the hub posted for a conversation (its blocks name the conversation's id), once it is there. */
+  headerOf(conversationId: string, timeoutMs = 10_000): Promise<PostedMessage> {
+    return this.waitFor(`the header of ${conversationId}`, () => this.messages.find((m) => m.threadTs === undefined && JSON.stringify(m.blocks ?? []).includes(conversationId)), timeoutMs);
+  }
+
   /** The next answers POSTed to response_urls fail with these HTTP statuses, in order. */
   failNextResponses(...statuses: number[]): void {
     this.responseUrls.failNext(...statuses);
