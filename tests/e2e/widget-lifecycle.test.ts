@@ -149,6 +149,30 @@ describe('the widget over a conversation', () => {
     }
   });
 
+  it('asks a new visitor for a name and an email first where the website wants a pre-chat form', async () => {
+    await hub.expect(200, 'PATCH', `/api/v1/websites/${hub.website.id}`, { preChatForm: true });
+    const { context, page, trouble } = await newVisitor(browser);
+    try {
+      await page.goto(hub.site.url('/'));
+      await page.getByRole('button', { name: 'Open chat', exact: true }).click();
+      await page.getByText('Tell us who you are before we start.').waitFor();
+      await page.getByRole('textbox', { name: 'Name' }).fill('Pat Prechat');
+      const email = `${unique('pat').replace(/\W+/g, '-')}@example.com`.toLowerCase();
+      await page.getByRole('textbox', { name: 'Email' }).fill(email);
+      await page.getByRole('button', { name: 'Start chat' }).click();
+      const question = unique('Is the hedge trimmer cordless?');
+      await page.getByRole('textbox', { name: 'Message' }).fill(question);
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      const message = await hub.visitorMessage(question);
+      const conversation = await hub.expect<{ contact: { name: string | null; email: string | null } }>(200, 'GET', `/api/v1/conversations/${message.conversationId}`);
+      expect(conversation.contact).toMatchObject({ name: 'Pat Prechat', email });
+      expect(trouble.pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+      await hub.expect(200, 'PATCH', `/api/v1/websites/${hub.website.id}`, { preChatForm: false });
+    }
+  });
+
   it('speaks French on a French page', async () => {
     const { context, page } = await newVisitor(browser);
     try {

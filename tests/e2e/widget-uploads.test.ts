@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { MessageItem } from '../support/agent-api';
 import { launchBrowser, newVisitor, type PageTrouble } from '../support/browser';
 import { exeBytes, pngBytes } from '../support/files';
-import type { PageElement } from '../support/page-globals';
+import type { PageElement, PageFileTransfer } from '../support/page-globals';
 import { waitFor } from '../support/processes';
 import { WidgetHub } from '../support/widget-hub';
 import { unique, WidgetPage } from '../support/widget-page';
@@ -46,6 +46,26 @@ function thumbnails(page: Page): Promise<{ alt: string | null; loaded: boolean }
   );
 }
 
+/**
+ * Hands a picture to the widget as a browser does when it is pasted into the message box, or dropped
+ * (the drop event starts on the message box and bubbles to the panel, which takes it).
+ */
+async function handOver(page: Page, how: 'paste' | 'drop', name: string, bytes: Buffer): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).evaluate(
+    (element, file) => {
+      const browser = globalThis as unknown as PageFileTransfer;
+      const transfer = new browser.DataTransfer();
+      transfer.items.add(new browser.File([new Uint8Array(file.bytes)], file.name, { type: 'image/png' }));
+      const event =
+        file.how === 'paste'
+          ? new browser.ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+          : new browser.DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
+      (element as unknown as { dispatchEvent(event: unknown): boolean }).dispatchEvent(event);
+    },
+    { how, name, bytes: [...bytes] },
+  );
+}
+
 /** The messages of a conversation that carry an attachment. */
 async function withAttachments(conversationId: string): Promise<MessageItem[]> {
   return (await hub.messages(conversationId)).filter((m) => m.attachments.length > 0);
@@ -79,6 +99,24 @@ describe('widget uploads', () => {
       await hub.reply(visitor.conversationId, 'Here is your receipt.', [{ fileKey }]);
       await visitor.widget.waitForMessage('Here is your receipt.');
       await waitFor('two loaded thumbnails', async () => (await thumbnails(visitor.page)).filter((t) => t.loaded).length >= 2, 10_000);
+      expect(visitor.trouble.pageErrors).toEqual([]);
+    } finally {
+      await visitor.close();
+    }
+  });
+
+  it('a picture pasted into the message box and one dropped on the panel go out with the message', async () => {
+    const visitor = await chatting();
+    try {
+      const bytes = pngBytes();
+      await handOver(visitor.page, 'paste', 'pasted.png', bytes);
+      await handOver(visitor.page, 'drop', 'dropped.png', bytes);
+      await waitFor('both uploads to end', async () => (await visitor.widget.sendButton().isEnabled()) && (await visitor.page.getByRole('button', { name: /dropped\.png/ }).count()) === 1, 15_000);
+      await visitor.widget.sendButton().click();
+      await waitFor('the message with both pictures', async () => {
+        const sent = await withAttachments(visitor.conversationId);
+        return sent.some((m) => m.attachments.map((a) => a.name).sort().join() === 'dropped.png,pasted.png');
+      }, 15_000);
       expect(visitor.trouble.pageErrors).toEqual([]);
     } finally {
       await visitor.close();

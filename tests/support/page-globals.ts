@@ -51,3 +51,11 @@ export interface PageGlobals {
   eval(source: string): unknown;
   [name: string]: unknown;
 }
+
+/** What a page has to hand files over as a browser does: pasted from the clipboard or dropped. */
+export interface PageFileTransfer {
+  DataTransfer: new () => { readonly items: { add(file: unknown): unknown } };
+  File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+  ClipboardEvent: new (type: 'paste', init: { clipboardData: unknown; bubbles: boolean; cancelable: boolean }) => unknown;
+  DragEvent: new (type: 'drop', init: { dataTransfer: unknown; bubbles: boolean; cancelable: boolean }) => unknown;
+}
