@@ -47,7 +47,6 @@ export interface IngestOptions {
   onStored?: (channel: ChannelName) => void;
 }
 
-
 /**
  * The one way a customer message enters the hub: one transaction stores contact, identity, conversation,
  * message and the outbox rows of what follows; after commit the outbox hands the work to the queues.
