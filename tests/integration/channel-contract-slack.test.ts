@@ -75,8 +75,8 @@ describe.each(ENGINES)('Slack, where replies are copied, on %s', (engine) => {
       const reply = await hub.request(`/api/v1/conversations/${conversationId}/messages`, { method: 'POST', json: { body: 'An answer with its ts' } });
       const { id } = reply.body as { id: string };
       const copy = await slack.waitFor('the reply’s copy', () => slack.thread(header.channel, header.ts).find((m) => m.text.endsWith('An answer with its ts')), WAIT_MS);
-      const recorded = await waitFor('the copy to be recorded', () => repo(hub.hub.db.manager, 'MirroredMessage').findOneBy({ messageId: id, target: 'slack' }), WAIT_MS);
-      expect(recorded?.ref).toBe(copy.ts);
+      const recorded = await waitFor('the copy to be recorded', async () => (await repo(hub.hub.db.manager, 'MirroredMessage').findOneBy({ messageId: id, target: 'slack' })) ?? undefined, WAIT_MS);
+      expect(recorded.ref).toBe(copy.ts);
     } finally {
       await hub.stop();
       await slack.close();
