@@ -211,6 +211,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
           logger,
         });
 
+  /** Stops accepting connections at once; resolves when those open have ended (cut after the shutdown timeout). */
   async function stopServer(): Promise<void> {
     const listening = server;
     if (!listening) return;
@@ -236,10 +237,12 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     workers,
     redisUrl: redis.url,
     async stop() {
-      // Sockets first: the server's close does not end upgraded connections, and they follow the live events.
+      // No new connection from here on; requests in flight finish meanwhile.
+      const serverStopped = stopServer();
+      // The server's close does not end upgraded connections, and they follow the live events: sockets first.
       await Promise.all(channels.flatMap((channel) => (channel.sockets ? [channel.sockets.close()] : [])));
       await live?.stop();
-      await stopServer();
+      await serverStopped;
       await workers?.close(config.shutdownTimeoutMs);
       await outbox.flush();
       await publisher.close().catch(() => undefined);
