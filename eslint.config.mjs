@@ -1,5 +1,6 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './scripts/lint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'bench/results/', 'jest.config.js', 'eslint.config.mjs', 'scripts/'] },
@@ -21,12 +22,8 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['express', 'bullmq', 'ioredis', 'twilio', '@slack/*', 'nodemailer', 'smtp-server', '**/api/**', '**/channels/**', '**/workers/**', '**/infra/**'], message: 'core imports none of the outer layers.' }] },
-      ],
-    },
+    files: ['src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/boundaries': 'error' },
   },
 );

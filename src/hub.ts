@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import packageJson from '../package.json';
 import { createApp } from './api/app';
-import { LiveEvents } from './api/events/live-events';
+import { LiveEvents } from './http/live-events';
 import { agentRoutes } from './api/routes/agents';
 import { auditRoutes } from './api/routes/audit';
 import { contactRoutes } from './api/routes/contacts';
@@ -14,7 +14,7 @@ import { eventRoutes } from './api/routes/events';
 import { fileRoutes, publicFileRoutes } from './api/routes/files';
 import { typingRoutes } from './api/routes/typing';
 import { websiteRoutes } from './api/routes/websites';
-import type { RouteSpec } from './api/http/route';
+import type { RouteSpec } from './http/route';
 import { startChannels } from './channels';
 import type { ChannelModule } from './channels/channel';
 import { Database } from './core/database';
@@ -167,8 +167,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       db,
       logger,
       metrics,
-      channels,
-      rootRoutes: [publicFileRoutes({ storage, links })],
+      rootRoutes: [...channels.flatMap((channel) => (channel.webhookRoutes ? [channel.webhookRoutes] : [])), publicFileRoutes({ storage, links })],
       routes,
       bodyLimitBytes: config.httpBodyLimitBytes,
       trustProxy: config.trustProxy,

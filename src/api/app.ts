@@ -3,25 +3,23 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { ChannelModule } from '../channels/channel';
 import type { Database } from '../core/database';
 import type { Metrics } from '../infra/metrics';
 import { healthRoutes, type ReadinessCheck } from './health';
-import { requireApiKey } from './http/auth';
-import { errorHandler, notFound } from './http/errors';
-import { jsonBody } from './http/json-body';
-import { ApiRoutes, type RouteSpec } from './http/route';
+import { requireApiKey } from '../http/auth';
+import { errorHandler, notFound } from '../http/errors';
+import { jsonBody } from '../http/json-body';
+import { ApiRoutes, type RouteSpec } from '../http/route';
 import { buildOpenApi, OPENAPI_PATH } from './openapi';
 
 export interface AppOptions {
   db: Database;
   logger: Logger;
   metrics: Metrics;
-  channels: readonly ChannelModule[];
   readiness: Record<string, ReadinessCheck>;
   /** What the outside integrations' (Slack's) last calls found: listed by /readyz, never making it fail. */
   integrations?: () => Promise<Record<string, string>>;
-  /** Routers mounted at the root that are not a channel's and carry their own checks (signed file links). */
+  /** Routers mounted at the root that carry their own checks: channels' webhooks, signed file links. */
   rootRoutes?: readonly Router[];
   /** Every REST route under /api/v1, the channels' included. */
   routes: readonly RouteSpec[];
@@ -78,9 +76,6 @@ export function createApp(options: AppOptions): Express {
   app.use(helmet());
   app.use(healthRoutes(options.readiness, options.metrics, options.integrations));
 
-  for (const channel of options.channels) {
-    if (channel.webhookRoutes) app.use(channel.webhookRoutes);
-  }
   for (const router of options.rootRoutes ?? []) app.use(router);
 
   const routes = new ApiRoutes().add(...options.routes);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiRoutes, RouteSpec } from './http/route';
+import type { ApiRoutes, RouteSpec } from '../http/route';
 
 const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
-import type { RouteSpec } from '../api/http/route';
+import type { RouteSpec } from '../http/route';
 import type { ChannelAdapter } from '../core/ports/channel-adapter';
 import type { ChannelJobs } from '../core/ports/channel-jobs';
 import type { ConversationMirror } from '../core/ports/mirror';

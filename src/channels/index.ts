@@ -13,7 +13,7 @@ import type { RateLimits } from '../core/ports/rate-limits';
 import type { Signals } from '../core/ports/signals';
 import { hubSecret } from '../core/secrets';
 import type { IntegrationHealth } from '../infra/redis/integration-health';
-import type { LiveEvents } from '../api/events/live-events';
+import type { LiveFeed } from '../core/ports/live-feed';
 import { apiChannel } from './api';
 import type { ChannelModule } from './channel';
 import { widgetChannel } from './widget';
@@ -30,7 +30,7 @@ export interface ChannelDeps {
   rateLimits: RateLimits;
   signals: Signals;
   /** The process's live events, where it serves HTTP (not in the worker role): channels with sockets follow them. */
-  live?: LiveEvents;
+  live?: LiveFeed;
   logger: Logger;
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../config';
-import { parseInput } from '../api/http/validation';
+import { parseInput } from '../http/validation';
 import { websiteCreateInput } from '../api/routes/website-input';
 import { CLI } from '../core/actor';
 import { listTeams } from '../core/agents/teams';

@@ -45,7 +45,6 @@ describe.each(ENGINES)('Demo page on %s', (engine) => {
       db,
       logger: pino({ level: 'silent' }),
       metrics: new Metrics(),
-      channels: [],
       readiness: {},
       rootRoutes: [demoRoutes({ db, publicUrl: options.publicUrl ?? PUBLIC_URL, port: PORT, enabled: options.enabled ?? true })],
       routes: [],

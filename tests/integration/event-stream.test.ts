@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createApiKey } from '../../src/core/api-keys';
-import { isAfter, streamPosition } from '../../src/api/events/live-events';
+import { isAfter, streamPosition } from '../../src/http/live-events';
 import { startHub, type Hub } from '../../src/hub';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';

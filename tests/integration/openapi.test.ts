@@ -1,4 +1,4 @@
-import type { RouteSpec } from '../../src/api/http/route';
+import type { RouteSpec } from '../../src/http/route';
 import { openApiPath } from '../../src/api/openapi';
 import { ENGINES } from '../support/env';
 import { TWILIO_TEST_ENV } from '../support/twilio';

@@ -7,7 +7,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import express from 'express';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
-import { errorHandler } from '../../src/api/http/errors';
+import { errorHandler } from '../../src/http/errors';
 import { defaultBundlePath, widgetAssetRoutes } from '../../src/channels/widget/assets';
 import { listenLocally, type LocalServer } from '../support/local-server';
 

@@ -1,8 +1,8 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hasScope, requireScope } from '../../src/api/http/auth';
-import { errorHandler } from '../../src/api/http/errors';
+import { hasScope, requireScope } from '../../src/http/auth';
+import { errorHandler } from '../../src/http/errors';
 import type { ApiKey, ApiKeyScope } from '../../src/core/model/types';
 
 function key(scopes: ApiKeyScope[]): ApiKey {

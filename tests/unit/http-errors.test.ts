@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
-import { errorHandler, notFound } from '../../src/api/http/errors';
-import { jsonBody } from '../../src/api/http/json-body';
-import { parseInput } from '../../src/api/http/validation';
+import { errorHandler, notFound } from '../../src/http/errors';
+import { jsonBody } from '../../src/http/json-body';
+import { parseInput } from '../../src/http/validation';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../../src/core/errors';
 
 /** A tiny app with the hub's error handling: each route fails in one way. */

@@ -3,10 +3,10 @@ import { actorOfApiKey } from '../../core/actor';
 import { createAgent, getAgent, listAgents, updateAgent } from '../../core/agents/agents';
 import { createTeam, getTeam, listTeams, updateTeam } from '../../core/agents/teams';
 import type { Database } from '../../core/database';
-import { emailInput, nameInput } from '../http/inputs';
-import { route, type RouteSpec } from '../http/route';
-import { idParams } from './params';
-import { agentView, teamView } from './views';
+import { emailInput, nameInput } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
+import { idParams } from '../../http/params';
+import { agentView, teamView } from '../../http/views';
 
 const agentFields = {
   name: nameInput,

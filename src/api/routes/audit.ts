@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { listAudit } from '../../core/audit';
 import type { Database } from '../../core/database';
-import { route, type RouteSpec } from '../http/route';
-import { cursor, limit } from './params';
-import { auditView, pageView } from './views';
+import { route, type RouteSpec } from '../../http/route';
+import { cursor, limit } from '../../http/params';
+import { auditView, pageView } from '../../http/views';
 
 export function auditRoutes({ db }: { db: Database }): RouteSpec[] {
   return [

@@ -4,10 +4,10 @@ import { getContact, listContacts, updateContact } from '../../core/contacts/dir
 import { listConversations } from '../../core/conversations/list';
 import type { Database } from '../../core/database';
 import { listPageViews } from '../../core/page-views/list';
-import { emailInput, nameInput, phoneInput, storedText } from '../http/inputs';
-import { route, type RouteSpec } from '../http/route';
-import { cursor, idParams, limit } from './params';
-import { contactView, conversationView, pageView, pageVisitView } from './views';
+import { emailInput, nameInput, phoneInput, storedText } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
+import { cursor, idParams, limit } from '../../http/params';
+import { contactView, conversationView, pageView, pageVisitView } from '../../http/views';
 
 export interface ContactRouteDeps {
   db: Database;

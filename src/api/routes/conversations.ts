@@ -12,10 +12,10 @@ import { postReply } from '../../core/messages/replies';
 import { CONVERSATION_STATUSES, PRIORITIES, type ApiKey, type Attachment } from '../../core/model/types';
 import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
-import { MAX_ATTACHMENTS, messageText, replyAttachmentInput, type FileKeyRef } from '../http/inputs';
-import { route, type RouteSpec } from '../http/route';
-import { cursor, idParams, limit } from './params';
-import { conversationDetailView, conversationView, messageView, pageView } from './views';
+import { MAX_ATTACHMENTS, messageText, replyAttachmentInput, type FileKeyRef } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
+import { cursor, idParams, limit } from '../../http/params';
+import { conversationDetailView, conversationView, messageView, pageView } from '../../http/views';
 
 export interface ConversationRouteDeps {
   db: Database;

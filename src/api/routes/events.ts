@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { EVENT_TYPES, type EventType } from '../../core/events';
 import type { Signal } from '../../core/ports/signals';
-import { isAfter, liveEvent, streamPosition, type LiveEvent, type LiveEvents } from '../events/live-events';
-import { route, type RouteSpec } from '../http/route';
+import { isAfter, liveEvent, streamPosition, type LiveEvent, type LiveEvents } from '../../http/live-events';
+import { route, type RouteSpec } from '../../http/route';
 
 export interface EventRouteDeps {
   live: LiveEvents;

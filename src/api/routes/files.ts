@@ -5,8 +5,8 @@ import { ForbiddenError, NotFoundError } from '../../core/errors';
 import type { FileLinks } from '../../core/files/links';
 import { attachmentOf, storeUpload, type UploadPolicy } from '../../core/files/uploads';
 import type { FileStorage, OpenedFile } from '../../core/ports/file-storage';
-import { fileKeyInput } from '../http/inputs';
-import { route, type RouteSpec } from '../http/route';
+import { fileKeyInput } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
 
 /** Shown inline by browsers; every other type is a download, so nothing stored is rendered as a page. */
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

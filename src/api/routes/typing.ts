@@ -3,8 +3,8 @@ import type { Database } from '../../core/database';
 import { NotFoundError, ServiceUnavailableError } from '../../core/errors';
 import { repo } from '../../core/model/schemas';
 import type { Signals } from '../../core/ports/signals';
-import { route, type RouteSpec } from '../http/route';
-import { idParams } from './params';
+import { route, type RouteSpec } from '../../http/route';
+import { idParams } from '../../http/params';
 
 /**
  * `POST /api/v1/conversations/:id/typing`: an agent is typing a reply (or stopped). The customer's widget

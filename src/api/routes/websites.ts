@@ -4,10 +4,10 @@ import type { Database } from '../../core/database';
 import type { ApiKey, Website } from '../../core/model/types';
 import type { Json } from '../../core/serialize';
 import { createWebsite, deleteWebsite, getWebsite, listWebsites, rotateIdentitySecret, updateWebsite, widgetSnippet } from '../../core/websites/websites';
-import { hasScope } from '../http/auth';
-import { route, type RouteSpec } from '../http/route';
-import { idParams } from './params';
-import { websiteView } from './views';
+import { hasScope } from '../../http/auth';
+import { route, type RouteSpec } from '../../http/route';
+import { idParams } from '../../http/params';
+import { websiteView } from '../../http/views';
 import { websiteCreateInput, websitePatchInput } from './website-input';
 
 export interface WebsiteRouteDeps {

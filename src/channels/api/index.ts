@@ -3,7 +3,7 @@ import type { Sender } from '../../core/contacts/resolve-sender';
 import type { Database } from '../../core/database';
 import type { Ingestor } from '../../core/ingest';
 import type { DeliveryReceipts } from '../../core/messages/receipts';
-import { route } from '../../api/http/route';
+import { route } from '../../http/route';
 import type { ChannelModule } from '../channel';
 import { statusReportRoute } from './receipts-route';
 import { ApiChannelDelivery, type WebhookTarget } from './webhook-delivery';

@@ -5,10 +5,10 @@ import { ConflictError, NotFoundError } from '../../core/errors';
 import type { DeliveryReceipts } from '../../core/messages/receipts';
 import { repo } from '../../core/model/schemas';
 import { toJson } from '../../core/serialize';
-import { storedText } from '../../api/http/inputs';
-import { route, type RouteSpec } from '../../api/http/route';
-import { idParams } from '../../api/routes/params';
-import { messageView } from '../../api/routes/views';
+import { storedText } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
+import { idParams } from '../../http/params';
+import { messageView } from '../../http/views';
 
 const REASON_MAX_LENGTH = 500;
 

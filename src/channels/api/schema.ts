@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { attachmentInput, emailInput, MAX_ATTACHMENTS, messageText, nameInput, phoneInput, storedText } from '../../api/http/inputs';
+import { attachmentInput, emailInput, MAX_ATTACHMENTS, messageText, nameInput, phoneInput, storedText } from '../../http/inputs';
 
 export interface InboundSchemaOptions {
   messageMaxLength: number;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Consent } from '../../core/contacts/consent';
 import { toE164 } from '../../core/phone';
-import { storedText } from '../../api/http/inputs';
+import { storedText } from '../../http/inputs';
 
 /** Twilio sends at most 10 media per MMS. */
 const MAX_MEDIA = 10;

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { actorOfApiKey } from '../../core/actor';
 import { createInbox, deleteInbox, getInbox, listInboxes, updateInbox } from '../../core/inboxes/inboxes';
 import type { Database } from '../../core/database';
-import { nameInput } from '../../api/http/inputs';
-import { route, type RouteSpec } from '../../api/http/route';
-import { idParams } from '../../api/routes/params';
+import { nameInput } from '../../http/inputs';
+import { route, type RouteSpec } from '../../http/route';
+import { idParams } from '../../http/params';
 import { SMS_CHANNEL } from './outbound';
 
 const timestamp = z.iso.datetime();

@@ -4,7 +4,7 @@ import twilio from 'twilio';
 import { ForbiddenError } from '../../core/errors';
 import type { Ingestor } from '../../core/ingest';
 import type { DeliveryReceipts } from '../../core/messages/receipts';
-import { parseInput } from '../../api/http/validation';
+import { parseInput } from '../../http/validation';
 import { incomingSmsSchema, keywordOf, mediaOf, twilioStatusSchema } from './inbound';
 import type { MediaFetcher } from './media';
 import { SMS_CHANNEL } from './outbound';

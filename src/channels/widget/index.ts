@@ -10,7 +10,7 @@ import type { FileStorage } from '../../core/ports/file-storage';
 import type { RateLimits } from '../../core/ports/rate-limits';
 import type { Signals } from '../../core/ports/signals';
 import { WIDGET_CHANNEL } from '../../core/websites/websites';
-import type { LiveEvents } from '../../api/events/live-events';
+import type { LiveFeed } from '../../core/ports/live-feed';
 import type { ChannelModule } from '../channel';
 import { WidgetDeliveryAdapter } from './adapter';
 import { widgetAssetRoutes } from './assets';
@@ -38,7 +38,7 @@ export interface WidgetChannelOptions {
    * The process's one subscription to the event bus, where this process serves HTTP: the sockets follow
    * it. Without it (the worker role) there are no sockets.
    */
-  live?: LiveEvents;
+  live?: LiveFeed;
   messageMaxLength: number;
   bodyLimitBytes: number;
   /** `GET /demo` (DEMO_PAGE): the port completes the demo website's allowed origins. */

@@ -3,7 +3,7 @@ import { actorOfContact } from '../../../core/actor';
 import { rateConversation } from '../../../core/conversations/ratings';
 import { conversationTranscript } from '../../../core/conversations/transcript';
 import { findVisibleConversation } from '../../../core/visitors/scope';
-import { parseInput } from '../../../api/http/validation';
+import { parseInput } from '../../../http/validation';
 import type { WidgetHttpDeps, WidgetMiddleware } from './deps';
 import { idParams, ratingInput } from './inputs';
 import { visitorOf } from './visitor-auth';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailInput, fileKeyInput, MAX_ATTACHMENTS, messageText, nameInput, storedText } from '../../../api/http/inputs';
+import { emailInput, fileKeyInput, MAX_ATTACHMENTS, messageText, nameInput, storedText } from '../../../http/inputs';
 
 /** What the widget sends, checked at the boundary; `website` may ride along in any query, since it names the website. */
 

@@ -2,7 +2,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { FileTooLargeError } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { storeUpload } from '../../../core/files/uploads';
-import { parseInput } from '../../../api/http/validation';
+import { parseInput } from '../../../http/validation';
 import { visitorHistory } from '../history';
 import type { UploadedFile, WidgetHistory } from '../protocol';
 import type { WidgetHttpDeps, WidgetMiddleware } from './deps';

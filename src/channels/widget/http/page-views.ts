@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { recordPageView, recordTimeOnPage } from '../../../core/page-views/record';
-import { parseInput } from '../../../api/http/validation';
+import { parseInput } from '../../../http/validation';
 import type { WidgetHttpDeps, WidgetMiddleware } from './deps';
 import { idParams, pageViewInput, timeOnPageInput } from './inputs';
 import { clientIp, visitorOf } from './visitor-auth';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { jsonBody } from '../../../api/http/json-body';
+import { jsonBody } from '../../../http/json-body';
 import { pageOrigin } from '../page-origin';
 import { conversationRoutes } from './conversations';
 import type { WidgetHttpDeps } from './deps';

@@ -4,7 +4,7 @@ import { identifyVisitor } from '../../../core/visitors/identify';
 import { applyVisitorProfile } from '../../../core/visitors/profile';
 import { createVisitor } from '../../../core/visitors/visitors';
 import { isWebsiteOnline } from '../../../core/websites/presence';
-import { parseInput } from '../../../api/http/validation';
+import { parseInput } from '../../../http/validation';
 import type { VisitorSession, WidgetSettings } from '../protocol';
 import type { WidgetHttpDeps, WidgetMiddleware } from './deps';
 import { identifyInput, profileInput } from './inputs';

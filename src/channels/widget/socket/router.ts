@@ -4,7 +4,7 @@ import type { Conversation } from '../../../core/model/types';
 import type { Signal } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
 import { WIDGET_CHANNEL } from '../../../core/websites/websites';
-import type { LiveEvent, LiveStream } from '../../../api/events/live-events';
+import type { LiveEvent, LiveStream } from '../../../core/ports/live-feed';
 import type { WidgetConversation, WidgetMessage } from '../protocol';
 import type { WidgetViews } from '../views';
 

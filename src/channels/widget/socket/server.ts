@@ -4,8 +4,8 @@ import { WebSocketServer } from 'ws';
 import { AppError } from '../../../core/errors';
 import type { Website } from '../../../core/model/types';
 import { isWebsiteOnline } from '../../../core/websites/presence';
-import type { LiveEvents } from '../../../api/events/live-events';
-import { appErrorBody } from '../../../api/http/errors';
+import type { LiveFeed } from '../../../core/ports/live-feed';
+import { appErrorBody } from '../../../http/errors';
 import type { ChannelSockets } from '../../channel';
 import { pageOriginOf, websiteForPage } from '../page-origin';
 import { CLOSE } from './frames';
@@ -47,7 +47,7 @@ export class WidgetSockets implements ChannelSockets {
   private readonly heartbeat: NodeJS.Timeout;
   private closing = false;
 
-  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveEvents }) {
+  constructor(deps: Omit<SessionDeps, 'router'> & { live: LiveFeed }) {
     const router = new SocketRouter(deps.views, deps.logger);
     this.deps = { ...deps, router };
     this.stopFollowing = deps.live.add(router);

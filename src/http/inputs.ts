@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Attachment } from '../../core/model/types';
-import { toE164 } from '../../core/phone';
-import { FILE_KEY_PATTERN } from '../../core/ports/file-storage';
+import type { Attachment } from '../core/model/types';
+import { toE164 } from '../core/phone';
+import { FILE_KEY_PATTERN } from '../core/ports/file-storage';
 
 /**
  * Request fields shared by the API's routes and the channels' inbound schemas, so that a rule about what

@@ -1,19 +1,9 @@
 import type { Logger } from 'pino';
-import type { EventBus, StreamedEvent } from '../../core/events';
-import type { Signal, Signals } from '../../core/ports/signals';
+import type { EventBus, StreamedEvent } from '../core/events';
+import type { LiveEvent, LiveFeed, LiveStream, StreamPosition } from '../core/ports/live-feed';
+import type { Signals } from '../core/ports/signals';
 
-/** An event with its server-sent-events frame and stream position, worked out once for every stream. */
-export interface LiveEvent {
-  event: StreamedEvent;
-  frame: string;
-  position: StreamPosition;
-}
-
-/** A stream id (`<ms>-<seq>`) as numbers, so that a thousand streams compare it cheaply. */
-export interface StreamPosition {
-  ms: number;
-  seq: number;
-}
+export type { LiveEvent, LiveStream, StreamPosition } from '../core/ports/live-feed';
 
 export function streamPosition(streamId: string): StreamPosition {
   const [ms = 0, seq = 0] = streamId.split('-').map(Number);
@@ -28,16 +18,6 @@ export function liveEvent(event: StreamedEvent): LiveEvent {
   return { event, frame: sseFrame(event), position: streamPosition(event.streamId) };
 }
 
-export interface LiveStream {
-  receive(live: LiveEvent): void;
-  /** An ephemeral signal (someone typing), for the streams that show them. */
-  signal?(signal: Signal): void;
-  /** Writes a heartbeat comment. */
-  beat(): void;
-  /** Ends the stream (process shutdown). */
-  close(): void;
-}
-
 export function sseFrame(event: StreamedEvent): string {
   const { streamId, ...payload } = event;
   return `id: ${streamId}\nevent: ${event.type}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -48,7 +28,7 @@ export function sseFrame(event: StreamedEvent): string {
  * stream in it: a thousand clients cost one Redis connection, one JSON encoding per event and one
  * heartbeat timer.
  */
-export class LiveEvents {
+export class LiveEvents implements LiveFeed {
   private readonly streams = new Set<LiveStream>();
   private readonly unsubscribers: (() => Promise<void>)[] = [];
   private heartbeat?: NodeJS.Timeout;

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
-import { FileTooLargeError } from '../../core/errors';
-import type { ApiKey, ApiKeyScope } from '../../core/model/types';
+import { FileTooLargeError } from '../core/errors';
+import type { ApiKey, ApiKeyScope } from '../core/model/types';
 import { requireScope } from './auth';
 import { parseInput } from './validation';
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, TooManyRequestsError } from '../../core/errors';
+import { AppError, TooManyRequestsError } from '../core/errors';
 
 interface ErrorBody {
   error: { code: string; message: string; retryAfterSeconds?: number; details?: unknown };

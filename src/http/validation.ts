@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from '../../core/errors';
+import { ValidationError } from '../core/errors';
 
 /** Parses request input with a zod schema; a failure is a 400 naming every failing field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'Request body'): z.output<S> {

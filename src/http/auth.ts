@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import { authenticateApiKey } from '../../core/api-keys';
-import type { Database } from '../../core/database';
-import { ForbiddenError, UnauthorizedError } from '../../core/errors';
-import type { ApiKey, ApiKeyScope } from '../../core/model/types';
+import { authenticateApiKey } from '../core/api-keys';
+import type { Database } from '../core/database';
+import { ForbiddenError, UnauthorizedError } from '../core/errors';
+import type { ApiKey, ApiKeyScope } from '../core/model/types';
 
 declare module 'express-serve-static-core' {
   interface Locals {

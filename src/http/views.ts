@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONVERSATION_STATUSES, DELIVERY_STATUSES, PRIORITIES } from '../../core/model/types';
+import { CONVERSATION_STATUSES, DELIVERY_STATUSES, PRIORITIES } from '../core/model/types';
 
 /** Response shapes, for the OpenAPI document; the handlers build them from core's views. */
 const timestamp = z.iso.datetime();
