@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
-import { settings, type Setting, type SettingName, type Settings } from './settings';
+import type { SectionRules } from './setting';
+import { channelSections, settings, type Setting, type SettingName, type Settings } from './settings';
 
-export { settings } from './settings';
+export { channelSections, settings } from './settings';
+export type { ChannelSection, SectionRules } from './setting';
 
 type ParsedSettings = { [K in SettingName]: Settings[K] extends Setting<infer T> ? T : never };
 
@@ -36,6 +38,25 @@ function parseSetting<T>(definition: Setting<T>, env: Environment): T {
   return result.data;
 }
 
+const envOf = (name: string): string => (settings as Record<string, Setting<unknown>>)[name]?.env ?? name;
+
+/** Refuses a channel's settings given in part: some of those that turn it on, or one without those it needs. */
+function checkSection(section: SectionRules, values: Readonly<Record<string, unknown>>): void {
+  const isSet = (name: string) => values[name] !== undefined;
+  const given = section.turnsOn.filter(isSet);
+  const missing = section.turnsOn.find((name) => !isSet(name));
+  if (given.length > 0 && missing) throw new ConfigError(envOf(missing), `is required with ${given.map(envOf).join(' and ')} (the ${section.channel} channel)`);
+  for (const [name, needed = []] of Object.entries(section.requiredWith ?? {})) {
+    const absent = isSet(name) ? needed.find((other) => !isSet(other)) : undefined;
+    if (absent) throw new ConfigError(envOf(absent), `is required when ${envOf(name)} is set`);
+  }
+}
+
+/** Whether the configuration turns a channel on: every setting that turns it on is set. */
+export function isChannelOn(config: Config, section: SectionRules): boolean {
+  return section.turnsOn.every((name) => (config as unknown as Record<string, unknown>)[name] !== undefined);
+}
+
 /**
  * Builds the one typed configuration of the hub from the environment. This is the only place that
  * reads `process.env`; everything else receives the Config object.
@@ -46,17 +67,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     parsed[name] = parseSetting(definition, env);
   }
   const values = parsed as ParsedSettings;
-  if (values.apiChannelWebhookUrl && !values.apiChannelWebhookSecret) {
-    throw new ConfigError('API_CHANNEL_WEBHOOK_SECRET', 'is required when API_CHANNEL_WEBHOOK_URL is set');
-  }
-  if (Boolean(values.twilioAccountSid) !== Boolean(values.twilioAuthToken)) {
-    throw new ConfigError(values.twilioAccountSid ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID', 'is required with the other Twilio credential');
-  }
-  const slack = [values.slackBotToken, values.slackSigningSecret, values.slackDefaultChannel];
-  if (slack.some(Boolean) && !slack.every(Boolean)) {
-    const missing = (['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_DEFAULT_CHANNEL'] as const).filter((_, i) => !slack[i]);
-    throw new ConfigError(missing[0] ?? 'SLACK_BOT_TOKEN', 'is required with the other Slack settings');
-  }
+  for (const section of channelSections) checkSection(section, values);
   return {
     ...values,
     publicUrl: values.publicUrl ?? `http://localhost:${values.port}`,

@@ -1,29 +1,18 @@
 import { z } from 'zod';
+import { apiChannelSection } from './channels/api';
+import { slackSection } from './channels/slack';
+import { smsSection } from './channels/sms';
+import { widgetSection } from './channels/widget';
+import { boolean, integer, setting, url } from './setting';
+
+export type { Setting } from './setting';
 
 /**
  * Every setting of the hub: the environment variable that sets it, its default (written as one would
- * type it in the environment) and what it does. The README's configuration table is generated from this
- * list and a test keeps the two in step.
+ * type it in the environment) and what it does; each channel's own settings come from its section in
+ * config/channels/. The README's configuration table is generated from this list and a test keeps the
+ * two in step.
  */
-export interface Setting<T> {
-  readonly env: string;
-  readonly description: string;
-  readonly schema: z.ZodType<T, string | undefined>;
-  readonly default?: string;
-  /** Secrets are redacted by `hub config` and never logged. */
-  readonly secret?: boolean;
-  /** How `hub config` writes a parsed value that is not a plain string, number or boolean. */
-  readonly show?: (value: T) => string;
-}
-
-function setting<T>(definition: Setting<T>): Setting<T> {
-  return definition;
-}
-
-const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
-const integer = (min: number, max: number) => z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(min).max(max));
-const url = (protocols: string[]) =>
-  z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `expected a ${protocols.join(' or ')} URL` });
 
 export const settings = {
   port: setting({ env: 'PORT', description: 'HTTP port the API, widget and webhooks listen on.', schema: integer(0, 65535), default: '3000' }),
@@ -111,17 +100,7 @@ export const settings = {
     schema: integer(1, 300),
     default: '15',
   }),
-  apiChannelWebhookUrl: setting({
-    env: 'API_CHANNEL_WEBHOOK_URL',
-    description: 'Where agent replies to API-channel conversations are POSTed (signed per Standard Webhooks). Unset: replies are only on the event stream.',
-    schema: url(['http', 'https']).optional(),
-  }),
-  apiChannelWebhookSecret: setting({
-    env: 'API_CHANNEL_WEBHOOK_SECRET',
-    description: 'Standard Webhooks signing secret (whsec_ followed by base64) for API-channel deliveries; required with API_CHANNEL_WEBHOOK_URL.',
-    schema: z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{16,}={0,2}$/, 'expected whsec_ followed by base64').optional(),
-    secret: true,
-  }),
+  ...apiChannelSection.settings,
   uploadMaxBytes: setting({
     env: 'UPLOAD_MAX_BYTES',
     description: 'Largest file the hub stores (widget uploads, MMS media, API uploads), in bytes.',
@@ -144,144 +123,9 @@ export const settings = {
     schema: integer(10, 7 * 24 * 3600),
     default: '900',
   }),
-  demoPage: setting({
-    env: 'DEMO_PAGE',
-    description: 'Serve GET /demo: a page with the chat widget of the demo website (wk_demo, created when missing) and how to answer as an agent.',
-    schema: boolean,
-    default: 'true',
-  }),
-  widgetMessagesPerMinutePerVisitor: setting({
-    env: 'WIDGET_MESSAGES_PER_MINUTE_PER_VISITOR',
-    description: 'Web chat: messages (and offline-form messages) one visitor may send per minute; more get 429 with Retry-After.',
-    schema: integer(1, 100_000),
-    default: '20',
-  }),
-  widgetMessagesPerMinutePerIp: setting({
-    env: 'WIDGET_MESSAGES_PER_MINUTE_PER_IP',
-    description: 'Web chat: messages all visitors behind one IP address may send per minute.',
-    schema: integer(1, 1_000_000),
-    default: '60',
-  }),
-  widgetConversationsPerHourPerVisitor: setting({
-    env: 'WIDGET_CONVERSATIONS_PER_HOUR_PER_VISITOR',
-    description: 'Web chat: messages that open a conversation (the visitor has none open) one visitor may send per hour.',
-    schema: integer(1, 100_000),
-    default: '5',
-  }),
-  widgetConversationsPerHourPerIp: setting({
-    env: 'WIDGET_CONVERSATIONS_PER_HOUR_PER_IP',
-    description: 'Web chat: messages that open a conversation, per hour, from one IP address.',
-    schema: integer(1, 1_000_000),
-    default: '20',
-  }),
-  widgetUploadsPerHourPerVisitor: setting({
-    env: 'WIDGET_UPLOADS_PER_HOUR_PER_VISITOR',
-    description: 'Web chat: attachments one visitor may upload per hour.',
-    schema: integer(1, 100_000),
-    default: '20',
-  }),
-  widgetUploadsPerHourPerIp: setting({
-    env: 'WIDGET_UPLOADS_PER_HOUR_PER_IP',
-    description: 'Web chat: attachments uploaded per hour from one IP address.',
-    schema: integer(1, 1_000_000),
-    default: '60',
-  }),
-  widgetVisitorsPerHourPerIp: setting({
-    env: 'WIDGET_VISITORS_PER_HOUR_PER_IP',
-    description: 'Web chat: new anonymous visitors (a browser opening the chat for the first time) per hour from one IP address.',
-    schema: integer(1, 1_000_000),
-    default: '30',
-  }),
-  widgetPageViewsPerHourPerVisitor: setting({
-    env: 'WIDGET_PAGE_VIEWS_PER_HOUR_PER_VISITOR',
-    description: 'Web chat: page views one visitor may record per hour; more are refused (and not recorded).',
-    schema: integer(1, 100_000),
-    default: '600',
-  }),
-  twilioAccountSid: setting({
-    env: 'TWILIO_ACCOUNT_SID',
-    description: 'Twilio account SID (AC...). With TWILIO_AUTH_TOKEN it turns the SMS channel on.',
-    schema: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits').optional(),
-  }),
-  twilioAuthToken: setting({
-    env: 'TWILIO_AUTH_TOKEN',
-    description: "Twilio auth token: signs Twilio's webhooks and authenticates the hub's requests to Twilio.",
-    schema: z.string().regex(/^[0-9a-zA-Z]{16,64}$/, 'expected the 32-character auth token').optional(),
-    secret: true,
-  }),
-  twilioNumbers: setting({
-    env: 'TWILIO_NUMBERS',
-    description: 'Comma-separated Twilio numbers in E.164, each optionally =Team name (e.g. +15550100=Support,+15550101). Also managed with /api/v1/sms-numbers.',
-    schema: z
-      .string()
-      .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean))
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^\+[1-9]\d{6,14}(=.{1,200})?$/, 'expected +E.164 numbers, each optionally =Team name')
-            .transform((entry) => {
-              const [address = '', teamName] = entry.split(/=(.*)/s, 2);
-              return { address, teamName: teamName?.trim() || undefined };
-            }),
-        ),
-      ),
-    default: '',
-    show: (numbers) => numbers.map(({ address, teamName }) => (teamName ? `${address}=${teamName}` : address)).join(','),
-  }),
-  twilioApiUrl: setting({
-    env: 'TWILIO_API_URL',
-    description: "Base URL of Twilio's REST API; tests point it at a local emulator.",
-    schema: url(['http', 'https']).transform((v) => v.replace(/\/+$/, '')),
-    default: 'https://api.twilio.com',
-  }),
-  smsHelpReply: setting({
-    env: 'SMS_HELP_REPLY',
-    description: 'The answer to a customer texting HELP (carriers require one).',
-    schema: z.string().min(1).max(1600),
-    default: 'You are texting our support team; we answer here. Reply STOP to stop messages, START to resume.',
-  }),
-  slackBotToken: setting({
-    env: 'SLACK_BOT_TOKEN',
-    description: "The Slack app's bot token (xoxb-...). With SLACK_SIGNING_SECRET and SLACK_DEFAULT_CHANNEL it turns the Slack channel on.",
-    schema: z.string().regex(/^xox[bp]-[A-Za-z0-9-]{10,}$/, 'expected a bot token like xoxb-...').optional(),
-    secret: true,
-  }),
-  slackSigningSecret: setting({
-    env: 'SLACK_SIGNING_SECRET',
-    description: "The Slack app's signing secret: requests to /slack/events are checked with it.",
-    schema: z.string().regex(/^[0-9a-fA-F]{16,64}$/, 'expected the hex signing secret').optional(),
-    secret: true,
-  }),
-  slackDefaultChannel: setting({
-    env: 'SLACK_DEFAULT_CHANNEL',
-    description: "Slack channel id (C...) where conversations get their thread, unless their team has a channel of its own.",
-    schema: z.string().regex(/^[CG][A-Z0-9]{6,20}$/, 'expected a channel id like C0123ABCD').optional(),
-  }),
-  slackApiUrl: setting({
-    env: 'SLACK_API_URL',
-    description: "Base URL of Slack's Web API; tests point it at a local emulator.",
-    schema: url(['http', 'https']).transform((v) => (v.endsWith('/') ? v : `${v}/`)),
-    default: 'https://slack.com/api/',
-  }),
-  slackAutoCreateAgents: setting({
-    env: 'SLACK_AUTO_CREATE_AGENTS',
-    description: "Make anyone who answers in a conversation's Slack thread an agent (name and email from their Slack profile) when no agent has their Slack user id or email. Off: they are told to ask an admin.",
-    schema: boolean,
-    default: 'false',
-  }),
-  slackNotePrefix: setting({
-    env: 'SLACK_NOTE_PREFIX',
-    description: "A message in a conversation's Slack thread that starts with this (any case) is a private note, not sent to the customer.",
-    schema: z.string().trim().min(1).max(32),
-    default: 'note:',
-  }),
-  slackCommand: setting({
-    env: 'SLACK_COMMAND',
-    description: "The slash command agents type in Slack (list, resolve, reopen, assign, snooze); create it with the same name in the Slack app.",
-    schema: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'expected a slash command like /switchboard'),
-    default: '/switchboard',
-  }),
+  ...widgetSection.settings,
+  ...smsSection.settings,
+  ...slackSection.settings,
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',
@@ -316,3 +160,6 @@ export const settings = {
 
 export type Settings = typeof settings;
 export type SettingName = keyof Settings;
+
+/** Each channel's section of the settings, in the order of the channel list. */
+export const channelSections = [apiChannelSection, widgetSection, smsSection, slackSection] as const;
