@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config';
 import { startHub, type Role } from './hub';
 import { createLogger } from './infra/logger';
 import { RedisNotInstalledError } from './infra/redis/private-server';
+import { StartupError } from './startup/steps';
 
 const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
@@ -35,9 +36,10 @@ export async function main(): Promise<void> {
   try {
     hub = await startHub(config, role, logger, process.env.PATH ?? '');
   } catch (error) {
-    if (error instanceof RedisNotInstalledError) fail(error.message);
+    const cause = error instanceof StartupError ? error.cause : error;
+    if (cause instanceof RedisNotInstalledError) fail(cause.message);
     logger.fatal({ err: error }, 'start-up failed');
-    process.exit(1);
+    fail(error instanceof Error ? error.message : String(error));
   }
   logger.info({ role }, 'switchboard is running');
 

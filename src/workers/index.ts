@@ -5,8 +5,10 @@ import type { Database } from '../core/database';
 import type { EventBus } from '../core/events';
 import type { DeliveryService } from '../core/messages/delivery';
 import type { ChannelJobs } from '../core/ports/channel-jobs';
+import type { EventSubscriber } from '../core/ports/event-subscriber';
 import type { ConversationMirror } from '../core/ports/mirror';
 import { DELIVERY_QUEUE, EVENTS_QUEUE, TIMERS_QUEUE, type Outbox } from '../core/outbox';
+import { attemptOf } from './attempt';
 import { runJob } from './errors';
 import { OutboxRelay } from './outbox-relay';
 import { deliverMessageProcessor } from './processors/deliver-message';
@@ -14,6 +16,7 @@ import { DEFAULT_JOB_OPTIONS } from './job-publisher';
 import { publishEventsProcessor, type MirrorFanOut } from './processors/publish-events';
 import { MIRROR_QUEUE, syncMirrorProcessor, type MirrorJob } from './processors/sync-mirror';
 import { wakeConversationProcessor } from './processors/wake-conversation';
+import { notifySubscriberProcessor, SUBSCRIBERS_QUEUE, type SubscriberFanOut, type SubscriberJob } from './processors/notify-subscribers';
 
 export interface WorkerOptions {
   connection: Redis;
@@ -28,6 +31,8 @@ export interface WorkerOptions {
   mirrors: readonly ConversationMirror[];
   /** Channels' own queues (Slack's events, clicks and commands). */
   channelJobs: readonly ChannelJobs[];
+  /** Channels that follow the domain events (a CRM's webhooks). */
+  subscribers: readonly EventSubscriber[];
   logger: Logger;
 }
 
@@ -49,35 +54,35 @@ const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 3;
 
 /** The processors of each queue. Adding a queue means adding a line here. */
-function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined): Record<string, Processor> {
+function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined, subscribers: SubscriberFanOut | undefined): Record<string, Processor> {
   return {
-    [EVENTS_QUEUE]: publishEventsProcessor(options.bus, mirrors),
+    [EVENTS_QUEUE]: publishEventsProcessor(options.bus, mirrors, subscribers),
     [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
     ...(mirrors ? { [MIRROR_QUEUE]: syncMirrorProcessor(options.mirrors, options.connection, options.prefix) } : {}),
-    ...Object.fromEntries(
-      options.channelJobs.map((jobs): [string, Processor] => [jobs.queue, (job: Job) =>
-        jobs.process(job.name, job.data, {
-          lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
-          keep: (data) => job.updateData(data),
-        }),
-      ]),
-    ),
+    ...(subscribers ? { [SUBSCRIBERS_QUEUE]: notifySubscriberProcessor(options.subscribers) } : {}),
+    ...Object.fromEntries(options.channelJobs.map((jobs): [string, Processor] => [jobs.queue, (job: Job) => jobs.process(job.name, job.data, attemptOf(job))])),
   };
 }
 
-/** Mirror syncs are retried for about an hour (Slack down, rate limits), then given up with an error log. */
-const MIRROR_ATTEMPTS = 12;
+/** Mirror syncs and subscribers' jobs are retried for about an hour (a service down, rate limits), then failed. */
+const FAN_OUT_ATTEMPTS = 12;
+
+/** A queue of fan-out jobs that the events processor adds to, or none when nobody would take them. */
+function fanOutQueue<T>(name: string, needed: boolean, options: WorkerOptions): Queue<T> | undefined {
+  if (!needed) return undefined;
+  const queue = new Queue<T>(name, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: FAN_OUT_ATTEMPTS } });
+  queue.on('error', (error) => options.logger.warn({ err: error, queue: name }, 'fan-out queue connection error'));
+  return queue;
+}
 
 export function startWorkers(options: WorkerOptions): RunningWorkers {
   const { logger } = options;
-  const mirrorQueue =
-    options.mirrors.length > 0
-      ? new Queue<MirrorJob>(MIRROR_QUEUE, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: MIRROR_ATTEMPTS } })
-      : undefined;
-  mirrorQueue?.on('error', (error) => logger.warn({ err: error }, 'mirror queue connection error'));
-  const fanOut = mirrorQueue ? { queue: mirrorQueue, targets: options.mirrors.map((mirror) => mirror.target) } : undefined;
-  const workers = Object.entries(processors(options, fanOut)).map(([queue, processor]) => {
+  const mirrorQueue = fanOutQueue<MirrorJob>(MIRROR_QUEUE, options.mirrors.length > 0, options);
+  const mirrorFanOut = mirrorQueue ? { queue: mirrorQueue, targets: options.mirrors.map((mirror) => mirror.target) } : undefined;
+  const subscriberQueue = fanOutQueue<SubscriberJob>(SUBSCRIBERS_QUEUE, options.subscribers.length > 0, options);
+  const subscriberFanOut = subscriberQueue ? { queue: subscriberQueue, subscribers: options.subscribers } : undefined;
+  const workers = Object.entries(processors(options, mirrorFanOut, subscriberFanOut)).map(([queue, processor]) => {
     const worker = new Worker(queue, (job: Job, token?: string) => runJob(job, token, () => Promise.resolve(processor(job, token))), {
       connection: options.connection,
       prefix: options.prefix,
@@ -111,7 +116,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
       }
       clearTimeout(timer);
       // After the workers: an events job finishing during shutdown still hands its syncs over.
-      await mirrorQueue?.close();
+      await Promise.all([mirrorQueue?.close(), subscriberQueue?.close()]);
     },
   };
 }

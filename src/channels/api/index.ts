@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Sender } from '../../core/contacts/resolve-sender';
 import type { Database } from '../../core/database';
-import type { Ingestor } from '../../core/ingest';
-import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Inbound } from '../../core/inbound';
 import { route } from '../../http/route';
 import type { ChannelModule } from '../channel';
 import { statusReportRoute } from './receipts-route';
@@ -32,7 +31,7 @@ const inboundResult = z.object({
  * `sourceId`, so a custom channel needs no code in the hub; `POST /api/v1/messages/:id/status` takes
  * the integration's receipts for the replies it was sent.
  */
-export function apiChannel(deps: { db: Database; ingestor: Ingestor; receipts: DeliveryReceipts; webhook?: WebhookTarget } & InboundSchemaOptions): ChannelModule {
+export function apiChannel(deps: { db: Database; inbound: Inbound; webhook?: WebhookTarget } & InboundSchemaOptions): ChannelModule {
   const inbound = route({
     method: 'post',
     path: '/inbound',
@@ -51,18 +50,14 @@ export function apiChannel(deps: { db: Database; ingestor: Ingestor; receipts: D
       200: { description: 'This sourceId was stored before: the same ids, nothing written', schema: inboundResult },
     },
     async handler({ body, apiKey, res }) {
-      const result = await deps.ingestor.ingest({
-        channel: API_CHANNEL,
-        externalId: body.sourceId,
-        sender: senderOf(body.contact),
-        body: body.body,
-        attachments: body.attachments,
-        metadata: { apiKeyId: apiKey.id },
+      const { kind: _, ...result } = await deps.inbound.accept({
+        kind: 'message',
+        message: { channel: API_CHANNEL, externalId: body.sourceId, sender: senderOf(body.contact), body: body.body, attachments: body.attachments, metadata: { apiKeyId: apiKey.id } },
       });
       res.locals.conversationId = result.conversationId;
       return { status: result.duplicate ? 200 : 202, body: result };
     },
   });
-  const status = statusReportRoute({ db: deps.db, receipts: deps.receipts, channel: API_CHANNEL });
-  return { name: API_CHANNEL, apiRoutes: [inbound, status], adapter: new ApiChannelDelivery(deps.webhook) };
+  const status = statusReportRoute({ db: deps.db, inbound: deps.inbound, channel: API_CHANNEL });
+  return { name: API_CHANNEL, http: () => ({ apiRoutes: [inbound, status] }), adapter: new ApiChannelDelivery(deps.webhook) };
 }

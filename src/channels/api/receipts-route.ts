@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actorOfApiKey } from '../../core/actor';
 import type { Database } from '../../core/database';
 import { ConflictError, NotFoundError } from '../../core/errors';
-import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Inbound } from '../../core/inbound';
 import { repo } from '../../core/model/schemas';
 import { toJson } from '../../core/serialize';
 import { storedText } from '../../http/inputs';
@@ -36,7 +36,7 @@ const statusReportResult = z.object({
  * `POST /api/v1/messages/:id/status`: the integration that received an agent's reply tells what became
  * of it. Statuses only move forward, so a late or repeated report is harmless and answers `changed: false`.
  */
-export function statusReportRoute(deps: { db: Database; receipts: DeliveryReceipts; channel: string }): RouteSpec {
+export function statusReportRoute(deps: { db: Database; inbound: Inbound; channel: string }): RouteSpec {
   return route({
     method: 'post',
     path: '/messages/:id/status',
@@ -58,7 +58,13 @@ export function statusReportRoute(deps: { db: Database; receipts: DeliveryReceip
       if (message.channel !== deps.channel || message.direction !== 'outbound' || message.private) {
         throw new ConflictError('not_api_channel', `Message ${params.id} is not a reply sent on the ${deps.channel} channel; only those take status reports.`);
       }
-      const updated = await deps.receipts.applyStatus(params.id, body, { actor: actorOfApiKey(apiKey), action: 'message.status_reported' });
+      const { message: updated } = await deps.inbound.accept({
+        kind: 'receipt',
+        channel: deps.channel,
+        messageId: params.id,
+        change: body,
+        reportedBy: { actor: actorOfApiKey(apiKey), action: 'message.status_reported' },
+      });
       const current = updated ?? (await messages.findOneByOrFail({ id: params.id }));
       return { status: 200, body: { message: toJson(current), changed: updated !== undefined } };
     },

@@ -53,6 +53,8 @@ function integrationId(text: string): string | undefined {
  */
 export class ApiChannelDelivery implements ChannelAdapter {
   readonly channel = 'api';
+  // The integration reports receipts with POST /api/v1/messages/:id/status.
+  readonly capabilities = { attachments: true, receipts: 'push', threads: false } as const;
   private readonly webhook?: Webhook;
 
   constructor(private readonly target: WebhookTarget | undefined) {

@@ -41,7 +41,7 @@ export function slackChannel(options: SlackChannelOptions): ChannelModule {
   return {
     name: SLACK_TARGET,
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, storage: options.storage, health: options.health, logger: options.logger }),
-    webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, outbox: options.outbox, command: options.command, logger: options.logger }),
+    http: () => ({ webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, outbox: options.outbox, command: options.command, logger: options.logger }) }),
     jobs: slackJobs({ replies, desk }),
   };
 }

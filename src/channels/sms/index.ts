@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../core/database';
 import type { UploadPolicy } from '../../core/files/uploads';
-import type { Ingestor } from '../../core/ingest';
-import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Inbound } from '../../core/inbound';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { ChannelModule } from '../channel';
 import { MediaFetcher } from './media';
@@ -15,8 +14,7 @@ export { SMS_CHANNEL } from './outbound';
 
 export interface SmsChannelOptions {
   db: Database;
-  ingestor: Ingestor;
-  receipts: DeliveryReceipts;
+  inbound: Inbound;
   storage: FileStorage;
   uploadPolicy: UploadPolicy;
   /** A short-lived link Twilio can fetch a stored attachment from. */
@@ -42,16 +40,9 @@ export function smsChannel(options: SmsChannelOptions): ChannelModule {
   const media = new MediaFetcher({ storage: options.storage, policy: options.uploadPolicy, publicUrl, accountSid, authToken, apiUrl, logger });
   return {
     name: SMS_CHANNEL,
-    apiRoutes: smsNumberRoutes({ db: options.db }),
-    webhookRoutes: twilioWebhooks({
-      ingestor: options.ingestor,
-      receipts: options.receipts,
-      media,
-      accountSid,
-      authToken,
-      publicUrl,
-      helpReply: options.helpReply,
-      logger,
+    http: () => ({
+      apiRoutes: smsNumberRoutes({ db: options.db }),
+      webhookRoutes: twilioWebhooks({ inbound: options.inbound, media, accountSid, authToken, publicUrl, helpReply: options.helpReply, logger }),
     }),
     adapter: new TwilioSmsAdapter({ client, publicUrl, defaultNumber: options.defaultNumber, fileUrl: options.fileUrl }),
   };

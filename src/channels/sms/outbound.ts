@@ -34,6 +34,8 @@ function deliveryError(error: unknown): Error {
 /** Sends agents' replies as SMS/MMS through Twilio's Messages API. */
 export class TwilioSmsAdapter implements ChannelAdapter {
   readonly channel = SMS_CHANNEL;
+  // Twilio refuses longer bodies (error 21617); it splits shorter ones into segments itself.
+  readonly capabilities = { attachments: true, maxTextLength: 1600, receipts: 'push', threads: false } as const;
 
   constructor(private readonly options: SmsSenderOptions) {}
 

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import twilio from 'twilio';
 import { ForbiddenError } from '../../core/errors';
-import type { Ingestor } from '../../core/ingest';
-import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Inbound } from '../../core/inbound';
 import { parseInput } from '../../http/validation';
 import { incomingSmsSchema, keywordOf, mediaOf, twilioStatusSchema } from './inbound';
 import type { MediaFetcher } from './media';
@@ -12,8 +11,7 @@ import { statusChangeOf } from './receipts';
 import { verifyTwilioSignature } from './signature';
 
 export interface TwilioWebhookOptions {
-  ingestor: Ingestor;
-  receipts: DeliveryReceipts;
+  inbound: Inbound;
   media: MediaFetcher;
   accountSid: string;
   authToken: string;
@@ -27,7 +25,7 @@ const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 /** Twilio's two webhooks: incoming messages and the delivery receipts of the hub's own messages. */
 export function twilioWebhooks(options: TwilioWebhookOptions): Router {
-  const { ingestor, receipts, media, accountSid, logger } = options;
+  const { inbound, media, accountSid, logger } = options;
   const router = Router();
   const verified = verifyTwilioSignature(options.authToken, options.publicUrl);
   const ownAccount = (sid: string) => {
@@ -39,19 +37,22 @@ export function twilioWebhooks(options: TwilioWebhookOptions): Router {
     const sms = parseInput(incomingSmsSchema, form, 'Twilio webhook');
     ownAccount(sms.AccountSid);
     // Twilio retries: a message already stored is answered at once, without fetching its media again.
-    if (!(await ingestor.isStored(SMS_CHANNEL, sms.MessageSid))) {
+    if (!(await inbound.isStored(SMS_CHANNEL, sms.MessageSid))) {
       const keyword = keywordOf(sms.Body);
       const fetched = await media.fetchAll(mediaOf(form, sms.NumMedia), { messageSid: sms.MessageSid });
-      const result = await ingestor.ingest({
-        channel: SMS_CHANNEL,
-        externalId: sms.MessageSid,
-        sender: { address: sms.From, phone: sms.From },
-        body: sms.Body,
-        attachments: fetched.attachments,
-        metadata: { to: sms.To, ...(fetched.failures.length > 0 ? { mediaFailures: fetched.failures } : {}) },
-        channelAddress: sms.To,
-        ...(keyword?.kind === 'consent' ? { consent: keyword.consent } : {}),
-        ...(keyword?.kind === 'help' ? { autoReply: options.helpReply } : {}),
+      const result = await inbound.accept({
+        kind: 'message',
+        message: {
+          channel: SMS_CHANNEL,
+          externalId: sms.MessageSid,
+          sender: { address: sms.From, phone: sms.From },
+          body: sms.Body,
+          attachments: fetched.attachments,
+          metadata: { to: sms.To, ...(fetched.failures.length > 0 ? { mediaFailures: fetched.failures } : {}) },
+          channelAddress: sms.To,
+          ...(keyword?.kind === 'consent' ? { consent: keyword.consent } : {}),
+          ...(keyword?.kind === 'help' ? { autoReply: options.helpReply } : {}),
+        },
       });
       res.locals.conversationId = result.conversationId;
       if (result.duplicate) await media.discard(fetched.attachments);
@@ -63,9 +64,10 @@ export function twilioWebhooks(options: TwilioWebhookOptions): Router {
     const status = parseInput(twilioStatusSchema, req.body, 'Twilio status callback');
     ownAccount(status.AccountSid);
     const change = statusChangeOf(status);
-    const messageId = typeof req.query.messageId === 'string' ? req.query.messageId : (await receipts.findByExternalId(SMS_CHANNEL, status.MessageSid))?.id;
-    if (change && messageId) {
-      const updated = await receipts.applyStatus(messageId, change);
+    // The hub's own id travels in the callback URL, so a receipt that beats the send's record still finds its message.
+    const messageId = typeof req.query.messageId === 'string' ? req.query.messageId : undefined;
+    if (change) {
+      const { message: updated } = await inbound.accept({ kind: 'receipt', channel: SMS_CHANNEL, messageId, externalId: status.MessageSid, change });
       if (updated) res.locals.conversationId = updated.conversationId;
       logger.debug({ messageId, twilioStatus: status.MessageStatus, changed: Boolean(updated) }, 'Twilio receipt');
     }

@@ -9,6 +9,8 @@ import { WIDGET_CHANNEL } from '../../core/websites/websites';
  */
 export class WidgetDeliveryAdapter implements ChannelAdapter {
   readonly channel = WIDGET_CHANNEL;
+  // The visitor's browser sends `received` and `read` receipts over the socket.
+  readonly capabilities = { attachments: true, receipts: 'push', threads: false } as const;
 
   send(delivery: OutboundDelivery): Promise<SendReceipt> {
     return Promise.resolve({ status: 'sent', externalId: delivery.message.id });

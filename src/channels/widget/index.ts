@@ -3,14 +3,12 @@ import type { Logger } from 'pino';
 import type { Database } from '../../core/database';
 import type { FileLinks } from '../../core/files/links';
 import type { UploadPolicy } from '../../core/files/uploads';
-import type { Ingestor } from '../../core/ingest';
-import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Inbound } from '../../core/inbound';
 import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { RateLimits } from '../../core/ports/rate-limits';
 import type { Signals } from '../../core/ports/signals';
 import { WIDGET_CHANNEL } from '../../core/websites/websites';
-import type { LiveFeed } from '../../core/ports/live-feed';
 import type { ChannelModule } from '../channel';
 import { WidgetDeliveryAdapter } from './adapter';
 import { widgetAssetRoutes } from './assets';
@@ -23,9 +21,8 @@ import { WidgetViews } from './views';
 
 export interface WidgetChannelOptions {
   db: Database;
-  ingestor: Ingestor;
+  inbound: Inbound;
   outbox: Outbox;
-  receipts: DeliveryReceipts;
   storage: FileStorage;
   uploadPolicy: UploadPolicy;
   links: FileLinks;
@@ -34,11 +31,6 @@ export interface WidgetChannelOptions {
   tokenSecret: Buffer;
   rateLimits: RateLimits;
   signals: Signals;
-  /**
-   * The process's one subscription to the event bus, where this process serves HTTP: the sockets follow
-   * it. Without it (the worker role) there are no sockets.
-   */
-  live?: LiveFeed;
   messageMaxLength: number;
   bodyLimitBytes: number;
   /** `GET /demo` (DEMO_PAGE): the port completes the demo website's allowed origins. */
@@ -55,15 +47,17 @@ export function widgetChannel(options: WidgetChannelOptions): ChannelModule {
   const { db, links, logger } = options;
   const tokens = new VisitorTokens(options.tokenSecret);
   const views = new WidgetViews({ db, links });
-  const messages = new VisitorMessages({ db, ingestor: options.ingestor, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
+  const messages = new VisitorMessages({ db, inbound: options.inbound, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
   return {
     name: WIDGET_CHANNEL,
-    webhookRoutes: Router().use(
-      widgetAssetRoutes(),
-      demoRoutes({ db, publicUrl: options.publicUrl, port: options.demoPage.port, enabled: options.demoPage.enabled }),
-      widgetRouter({ ...options, tokens, views, messages }),
-    ),
     adapter: new WidgetDeliveryAdapter(),
-    sockets: options.live ? new WidgetSockets({ db, tokens, views, receipts: options.receipts, signals: options.signals, live: options.live, logger }) : undefined,
+    http: (live) => ({
+      webhookRoutes: Router().use(
+        widgetAssetRoutes(),
+        demoRoutes({ db, publicUrl: options.publicUrl, port: options.demoPage.port, enabled: options.demoPage.enabled }),
+        widgetRouter({ ...options, tokens, views, messages }),
+      ),
+      sockets: new WidgetSockets({ db, tokens, views, inbound: options.inbound, signals: options.signals, live, logger }),
+    }),
   };
 }

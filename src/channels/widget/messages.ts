@@ -1,7 +1,7 @@
 import type { Database } from '../../core/database';
 import { ValidationError } from '../../core/errors';
 import { attachmentOf } from '../../core/files/uploads';
-import type { Ingestor } from '../../core/ingest';
+import type { Inbound } from '../../core/inbound';
 import { repo } from '../../core/model/schemas';
 import type { Attachment, Message } from '../../core/model/types';
 import type { FileStorage } from '../../core/ports/file-storage';
@@ -32,7 +32,7 @@ export interface SentMessage {
 
 export interface VisitorMessagesDeps {
   db: Database;
-  ingestor: Ingestor;
+  inbound: Inbound;
   storage: FileStorage;
   rateLimits: RateLimits;
   views: WidgetViews;
@@ -44,7 +44,7 @@ export class VisitorMessages {
   constructor(private readonly deps: VisitorMessagesDeps) {}
 
   async send(visitor: Visitor, input: VisitorMessageInput, ip: string): Promise<SentMessage> {
-    const { db, ingestor, rateLimits, views } = this.deps;
+    const { db, inbound, rateLimits, views } = this.deps;
     // Unique per browser identity, whichever user it is: the widget's retries come from the same browser.
     const externalId = `${visitor.identity.id}:${input.clientId}`;
     const earlier = await this.stored(externalId);
@@ -57,14 +57,17 @@ export class VisitorMessages {
     const profile = input.profile;
     if (profile) await db.transaction((manager) => applyVisitorProfile(manager, visitor.contactId, profile));
 
-    const result = await ingestor.ingest({
-      channel: WIDGET_CHANNEL,
-      externalId,
-      sender: { address: visitor.sender.address },
-      body: input.body,
-      attachments,
-      metadata: { ...input.metadata, clientId: input.clientId },
-      channelAddress: visitor.website.id,
+    const result = await inbound.accept({
+      kind: 'message',
+      message: {
+        channel: WIDGET_CHANNEL,
+        externalId,
+        sender: { address: visitor.sender.address },
+        body: input.body,
+        attachments,
+        metadata: { ...input.metadata, clientId: input.clientId },
+        channelAddress: visitor.website.id,
+      },
     });
     const message = await repo(db.manager, 'Message').findOneByOrFail({ id: result.messageId });
     return { message: await views.message(toJson(message)), created: !result.duplicate };

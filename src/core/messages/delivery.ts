@@ -3,9 +3,16 @@ import type { Database } from '../database';
 import { PermanentDeliveryError } from '../errors';
 import { repo } from '../model/schemas';
 import type { ChannelName, Message } from '../model/types';
-import type { ChannelAdapter } from '../ports/channel-adapter';
+import type { ChannelAdapter, ChannelCapabilities } from '../ports/channel-adapter';
 import { toJson } from '../serialize';
 import type { DeliveryReceipts, StatusChange } from './receipts';
+
+/** Refuses for good, before any send, a message its channel cannot carry. */
+function assertChannelCarries(capabilities: ChannelCapabilities, message: Message): void {
+  if (message.attachments.length > 0 && !capabilities.attachments) throw new PermanentDeliveryError(`The ${message.channel} channel carries no attachments`, 'attachments_not_supported');
+  const max = capabilities.maxTextLength;
+  if (max !== undefined && message.body.length > max) throw new PermanentDeliveryError(`The ${message.channel} channel carries at most ${max} characters; the reply has ${message.body.length}`, 'text_too_long');
+}
 
 /**
  * Sends queued outbound messages through their channel's adapter and records what happened to them.
@@ -34,6 +41,7 @@ export class DeliveryService {
     if (!adapter) throw new PermanentDeliveryError(`No adapter sends on the ${conversation.channel} channel`, 'no_adapter');
     // The customer may have opted out after the reply was queued.
     if (identity.optedOutAt) throw new PermanentDeliveryError(`The customer opted out of messages to ${identity.address}`, 'recipient_opted_out');
+    assertChannelCarries(adapter.capabilities, message);
 
     const receipt = await adapter.send(
       { message: toJson(message), conversation: toJson(conversation), contact: toJson(contact), identity: toJson(identity) },

@@ -24,11 +24,24 @@ export interface SendReceipt {
   metadata?: Record<string, unknown>;
 }
 
+/** What a channel can carry, read by core and the workers instead of checks of channel names. */
+export interface ChannelCapabilities {
+  /** Files go out with a message (as the channel's own media, or as signed links). */
+  attachments: boolean;
+  /** The longest text one message may have on the channel; longer replies are refused before they are stored. */
+  maxTextLength?: number;
+  /** How the hub learns what became of a sent message: the provider pushes receipts, or nothing follows the send. */
+  receipts: 'push' | 'none';
+  /** The channel threads messages itself (an email's In-Reply-To), so core may be handed a conversation to continue. */
+  threads: boolean;
+}
+
 /**
  * Sends messages on one channel. `send` throws PermanentDeliveryError (never retried),
  * RetryableDeliveryError (retried, after `retryAfterMs` when given) or RateLimitedError.
  */
 export interface ChannelAdapter {
   readonly channel: ChannelName;
+  readonly capabilities: ChannelCapabilities;
   send(delivery: OutboundDelivery, context: SendContext): Promise<SendReceipt>;
 }

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { EventBus } from '../../core/events';
 import type { EventsJob } from '../../core/outbox';
+import { subscriberJobs, type SubscriberFanOut } from './notify-subscribers';
 import type { MirrorJob } from './sync-mirror';
 
 /** Where conversations are mirrored (Slack): each gets a sync job for every conversation an events job touched. */
@@ -11,10 +12,10 @@ export interface MirrorFanOut {
 
 /**
  * Hands a transaction's events to the event bus, then asks every mirror to catch up with the
- * conversations they touched. The bus publishes each event id once and the sync jobs' ids come from
- * the event ids, so a re-run of this job is harmless.
+ * conversations they touched and gives each subscriber the events it follows. The bus publishes each
+ * event id once and the other jobs' ids come from the event ids, so a re-run of this job is harmless.
  */
-export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut) {
+export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut, subscribers?: SubscriberFanOut) {
   return async (job: Job<EventsJob>): Promise<number> => {
     const published = await bus.publishAll(job.data.events);
     if (mirrors && mirrors.targets.length > 0) {
@@ -25,6 +26,10 @@ export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut) {
           mirrors.targets.map((target) => ({ name: 'sync', data: { target, conversationId }, opts: { jobId: `mirror-${target}-${eventId}` } })),
         ),
       );
+    }
+    if (subscribers) {
+      const jobs = subscriberJobs(subscribers, job.data.events);
+      if (jobs.length > 0) await subscribers.queue.addBulk(jobs);
     }
     return published;
   };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import type { Database } from '../../../core/database';
 import { canMoveDeliveryStatus } from '../../../core/messages/delivery-status';
-import type { DeliveryReceipts } from '../../../core/messages/receipts';
+import type { Inbound } from '../../../core/inbound';
 import { DELIVERY_STATUSES, type Conversation, type DeliveryStatus, type Website } from '../../../core/model/types';
 import type { Signals } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
@@ -21,7 +21,7 @@ export interface SessionDeps {
   tokens: VisitorTokens;
   views: WidgetViews;
   router: SocketRouter;
-  receipts: DeliveryReceipts;
+  inbound: Inbound;
   signals: Signals;
   logger: Logger;
 }
@@ -285,7 +285,7 @@ export class SocketSession implements RoutedSession {
       return;
     }
     // The visitor's own messages are "received" already.
-    if (message.direction === 'outbound') await this.deps.receipts.applyStatus(message.id, { status });
+    if (message.direction === 'outbound') await this.deps.inbound.accept({ kind: 'receipt', channel: message.channel, messageId: message.id, change: { status } });
   }
 
   private send(frame: ServerFrame): void {

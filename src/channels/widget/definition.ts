@@ -1,0 +1,17 @@
+import { widgetSection } from '../../../config/channels/widget';
+import type { ChannelDefinition } from '../channel';
+import { widgetChannel } from '.';
+
+/** The web chat widget: always on. */
+export const widgetChannelDefinition: ChannelDefinition = {
+  section: widgetSection,
+  create: async (context) =>
+    widgetChannel({
+      ...context,
+      publicUrl: context.config.publicUrl,
+      tokenSecret: await context.secret('widget-tokens'),
+      messageMaxLength: context.config.messageMaxLength,
+      bodyLimitBytes: context.config.httpBodyLimitBytes,
+      demoPage: { enabled: context.config.demoPage, port: context.config.port },
+    }),
+};

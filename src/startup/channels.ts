@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import { isChannelOn, type Config } from '../../config';
+import type { ChannelDefinition, ChannelModule } from '../channels/channel';
+import type { Database } from '../core/database';
+import { hubSecret } from '../core/secrets';
+import type { CoreParts } from './core';
+
+/** Creates the channels whose config section is on, in the list's order, each with its own logger. */
+export async function createChannels(definitions: readonly ChannelDefinition[], config: Config, db: Database, core: CoreParts, logger: Logger): Promise<ChannelModule[]> {
+  const channels: ChannelModule[] = [];
+  for (const definition of definitions) {
+    if (!isChannelOn(config, definition.section)) continue;
+    const name = definition.section.channel;
+    channels.push(
+      await definition.create({
+        config,
+        db,
+        inbound: core.inbound,
+        outbox: core.outbox,
+        storage: core.storage,
+        uploadPolicy: core.uploadPolicy,
+        links: core.links,
+        rateLimits: core.rateLimits,
+        signals: core.signals,
+        secret: (secretName) => hubSecret(db, secretName),
+        reportHealth: (problem) => core.integrationHealth.report(name, problem),
+        logger: logger.child({ channel: name }),
+      }),
+    );
+  }
+  return channels;
+}
+
+/** Starts every channel's listeners in order; the returned function stops them in reverse. */
+export async function startListeners(channels: readonly ChannelModule[], logger: Logger): Promise<() => Promise<void>> {
+  const started: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const listener of started.splice(0).reverse()) {
+      await listener.stop().catch((error: unknown) => logger.warn({ err: error, listener: listener.name }, 'listener failed to stop'));
+    }
+  };
+  try {
+    for (const listener of channels.flatMap((channel) => channel.listeners ?? [])) {
+      await listener.start();
+      started.push(listener);
+      logger.info({ listener: listener.name }, 'listener started');
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return stopAll;
+}
