@@ -65,7 +65,7 @@ export class Ingestor {
 
   private async attempt(input: InboundMessage): Promise<IngestResult> {
     const { db, outbox, reopenWindowMs } = this.options;
-    const outcome = await db.transaction(async (manager) => {
+    const result = await outbox.runUnit(async ({ manager, write }) => {
       const sql = new Sql(manager, db.engine);
       const [stored] = await sql.rows<{ messageId: string; conversationId: string; contactId: string }>(
         `SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
@@ -73,7 +73,7 @@ export class Ingestor {
           WHERE m.channel = ? AND m.direction = 'inbound' AND m."externalId" = ?`,
         [input.channel, input.externalId],
       );
-      if (stored) return { duplicate: true, ...stored, outboxRows: [] };
+      if (stored) return { duplicate: true, ...stored };
 
       const now = new Date();
       const sender = await resolveSender(manager, db.engine, input.channel, input.sender, now);
@@ -117,11 +117,10 @@ export class Ingestor {
         rows.push(deliveryOutboxRow({ messageId: reply.id, conversationId }, now));
       }
       rows.unshift(eventsOutboxRow(happened, now));
-      await outbox.write(manager, rows);
-      return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id, outboxRows: rows };
+      await write(rows);
+      return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id };
     });
 
-    const { outboxRows, ...result } = outcome;
     const { logger } = this.options;
     const fields = { conversationId: result.conversationId, channel: input.channel, messageId: result.messageId };
     if (result.duplicate) {
@@ -130,7 +129,6 @@ export class Ingestor {
     }
     logger.info(fields, 'inbound message stored');
     this.options.onStored?.(input.channel);
-    void outbox.dispatch(outboxRows);
     return result;
   }
 }

@@ -52,6 +52,14 @@ export interface JobPublisher {
   publish(rows: readonly OutboxEvent[]): Promise<void>;
 }
 
+/** What a unit of work's code sees of it (see Outbox.runUnit). */
+export interface Unit {
+  /** The unit's transaction, for the reads and writes of its change. */
+  readonly manager: EntityManager;
+  /** Writes outbox rows in the unit's transaction; they are published after it commits. Bound: may be passed on. */
+  readonly write: (rows: readonly OutboxEvent[]) => Promise<void>;
+}
+
 export interface OutboxStats {
   waiting: number;
   oldestAgeSeconds: number;
@@ -78,32 +86,34 @@ export class Outbox {
     private readonly logger: Logger,
   ) {}
 
-  async write(manager: EntityManager, rows: readonly OutboxEvent[]): Promise<void> {
-    if (rows.length === 0) return;
-    const sql = new Sql(manager, this.db.engine);
-    await sql.run(
-      `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
+  /**
+   * Runs one change in core as a unit of work: one transaction, and the outbox rows written in it through
+   * `unit.write`, published once it commits and never when it fails. Callers see only the unit, not the
+   * transaction, so that concurrent units may one day share a commit.
+   */
+  async runUnit<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
+    const written: OutboxEvent[] = [];
+    const result = await this.db.transaction((manager) =>
+      work({
+        manager,
+        write: async (rows) => {
+          await this.write(manager, rows);
+          written.push(...rows);
+        },
+      }),
     );
+    void this.dispatch(written);
+    return result;
   }
 
   /**
-   * One job for a queue of a channel's own (see ChannelModule.jobs), written in a transaction of its own
-   * and published after commit. Once this resolves the job is durable: a crash or a Redis outage delays it.
+   * One job for a queue of a channel's own (see ChannelModule.jobs), written in a unit of its own. Once
+   * this resolves the job is durable: a crash or a Redis outage delays it.
    */
   async enqueue(queue: string, name: string, payload: unknown, conversationId: string | null = null): Promise<OutboxEvent> {
     const row: OutboxEvent = { id: newId(), queue, name, payload, conversationId, runAt: null, createdAt: new Date() };
-    await this.db.transaction((manager) => this.write(manager, [row]));
-    void this.dispatch([row]);
+    await this.runUnit((unit) => unit.write([row]));
     return row;
-  }
-
-  /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
-  dispatch(rows: readonly OutboxEvent[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
-    return this.publishAndDelete(rows).catch((error: unknown) => {
-      this.logger.warn({ err: error, outboxIds: rows.map((r) => r.id) }, 'outbox publish failed; the relay will retry');
-    });
   }
 
   /** Publishes rows older than `minAgeMs` that are still in the table. Returns how many it published. */
@@ -140,6 +150,23 @@ export class Outbox {
         );
     }
     await this.deleting;
+  }
+
+  private async write(manager: EntityManager, rows: readonly OutboxEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sql = new Sql(manager, this.db.engine);
+    await sql.run(
+      `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
+    );
+  }
+
+  /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
+  private dispatch(rows: readonly OutboxEvent[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.publishAndDelete(rows).catch((error: unknown) => {
+      this.logger.warn({ err: error, outboxIds: rows.map((r) => r.id) }, 'outbox publish failed; the relay will retry');
+    });
   }
 
   private async publishAndDelete(rows: readonly OutboxEvent[]): Promise<void> {

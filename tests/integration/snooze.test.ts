@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { SYSTEM } from '../../src/core/actor';
+import { updateConversation, wakeConversation } from '../../src/core/conversations/update';
 import type { StreamedEvent } from '../../src/core/events';
 import { TIMERS_QUEUE } from '../../src/core/outbox';
 import { ENGINES } from '../support/env';
@@ -10,7 +12,7 @@ import { waitFor } from '../support/processes';
 /**
  * Snoozing through PATCH /api/v1/conversations/:id: the conversation reopens by itself at snoozedUntil
  * through a delayed job (with an event and an audit entry), a later snooze makes the earlier job a
- * no-op, and a customer message reopens it at once.
+ * no-op, a customer message reopens it at once, and a wake-up racing a resolution never undoes it.
  */
 
 interface ConversationView {
@@ -33,6 +35,7 @@ interface WakeJobData {
 }
 
 const WAKE_WAIT_MS = 10_000;
+const RACES = 25;
 
 describe.each(ENGINES)('snoozed conversations on %s', (engine) => {
   let t: TestHub;
@@ -164,6 +167,35 @@ describe.each(ENGINES)('snoozed conversations on %s', (engine) => {
     expect(await finishedWakeJob(conversationId, until)).toEqual({ returned: 'unchanged' });
     expect(await conversation(conversationId)).toMatchObject({ status: 'open' });
     expect(wokenEvents(conversationId)).toHaveLength(1);
+  });
+
+  it('never reopens a conversation resolved while its wake-up runs, and its events and audit tell the same story', async () => {
+    const deps = { db: t.hub.db, outbox: t.hub.outbox };
+    const raced: { conversationId: string; woken: boolean }[] = [];
+    for (let i = 0; i < RACES; i++) {
+      const { conversationId } = await newConversation();
+      const until = new Date(Date.now() + 3600_000);
+      await snooze(conversationId, until);
+      const [woken] = await Promise.all([wakeConversation(deps, conversationId, until.toISOString()), updateConversation(deps, conversationId, { status: 'resolved' }, SYSTEM)]);
+      raced.push({ conversationId, woken });
+    }
+
+    for (const { conversationId, woken } of raced) {
+      expect(await conversation(conversationId)).toMatchObject({ id: conversationId, status: 'resolved', snoozedUntil: null });
+      // The resolution saw what the wake-up committed, or the wake-up saw the resolution and did nothing.
+      const audit = await auditOf(conversationId);
+      const resolution = audit.filter((entry) => entry.action === 'conversation.updated' && entry.after?.status === 'resolved');
+      expect(resolution).toHaveLength(1);
+      expect(resolution[0]?.before?.status).toBe(woken ? 'open' : 'snoozed');
+      expect(audit.filter((entry) => entry.action === 'conversation.woken')).toHaveLength(woken ? 1 : 0);
+
+      const resolvedEvents = () => events.filter((e) => e.type === 'conversation.updated' && e.conversationId === conversationId && e.data.conversation.status === 'resolved');
+      await waitFor('the conversation.updated event of the resolution', () => resolvedEvents().length > 0, 5000);
+      expect(resolvedEvents()).toHaveLength(1);
+      const wokenAt = wokenEvents(conversationId).map((e) => e.occurredAt);
+      expect(wokenAt).toHaveLength(woken ? 1 : 0);
+      for (const at of wokenAt) expect(at <= (resolvedEvents()[0]?.occurredAt ?? '')).toBe(true);
+    }
   });
 
   it('refuses a snooze without snoozedUntil or with one in the past', async () => {

@@ -24,11 +24,15 @@ const AUDITED: (keyof Tracked)[] = ['status', 'snoozedUntil', 'assigneeId', 'tea
 
 /** Loads a conversation for change, locked on PostgreSQL so that concurrent changes take turns. */
 export async function lockConversation(manager: EntityManager, db: Database, id: string): Promise<Conversation> {
-  const query = repo(manager, 'Conversation').createQueryBuilder('c').where('c.id = :id', { id });
-  if (db.engine === 'postgres') query.setLock('pessimistic_write');
-  const conversation = await query.getOne();
+  const conversation = await lockConversationIfAny(manager, db, id);
   if (!conversation) throw new NotFoundError(`Conversation ${id}`);
   return conversation;
+}
+
+async function lockConversationIfAny(manager: EntityManager, db: Database, id: string): Promise<Conversation | null> {
+  const query = repo(manager, 'Conversation').createQueryBuilder('c').where('c.id = :id', { id });
+  if (db.engine === 'postgres') query.setLock('pessimistic_write');
+  return query.getOne();
 }
 
 async function assertExists(manager: EntityManager, entity: 'Agent' | 'Team', id: string | null | undefined, field: string): Promise<void> {
@@ -74,14 +78,14 @@ function differs(a: unknown, b: unknown): boolean {
  */
 export async function updateConversation(deps: { db: Database; outbox: Outbox }, id: string, patch: ConversationPatch, actor: Actor): Promise<Conversation> {
   const { db, outbox } = deps;
-  const { conversation, rows } = await db.transaction(async (manager) => {
+  return outbox.runUnit(async ({ manager, write }) => {
     const current = await lockConversation(manager, db, id);
     await assertExists(manager, 'Agent', patch.assigneeId, 'assigneeId');
     await assertExists(manager, 'Team', patch.teamId, 'teamId');
     const now = new Date();
     const next = nextState(current, patch, now);
     const changed = AUDITED.filter((field) => differs(current[field], next[field]));
-    if (changed.length === 0) return { conversation: current, rows: [] };
+    if (changed.length === 0) return current;
 
     const updated: Conversation = { ...current, ...next, updatedAt: now };
     await repo(manager, 'Conversation').update({ id }, { ...next, updatedAt: now });
@@ -96,19 +100,20 @@ export async function updateConversation(deps: { db: Database; outbox: Outbox },
     if (next.status === 'snoozed' && next.snoozedUntil && changed.includes('snoozedUntil')) {
       written.push(wakeOutboxRow({ conversationId: id, snoozedUntil: next.snoozedUntil.toISOString() }, now));
     }
-    await outbox.write(manager, written);
-    return { conversation: updated, rows: written };
+    await write(written);
+    return updated;
   });
-  void outbox.dispatch(rows);
-  return conversation;
 }
 
-/** Reopens a snoozed conversation when its snooze ends; a no-op when it was reopened or snoozed again since. */
+/**
+ * Reopens a snoozed conversation when its snooze ends; a no-op when it was reopened, resolved or snoozed
+ * again since. Locked like any other change, so that a resolution at the same moment is never undone.
+ */
 export async function wakeConversation(deps: { db: Database; outbox: Outbox }, id: string, snoozedUntil: string): Promise<boolean> {
   const { db, outbox } = deps;
-  const rows = await db.transaction(async (manager) => {
-    const current = await repo(manager, 'Conversation').findOneBy({ id });
-    if (current?.status !== 'snoozed' || current.snoozedUntil?.toISOString() !== snoozedUntil) return [];
+  return outbox.runUnit(async ({ manager, write }) => {
+    const current = await lockConversationIfAny(manager, db, id);
+    if (current?.status !== 'snoozed' || current.snoozedUntil?.toISOString() !== snoozedUntil) return false;
     const now = new Date();
     const woken: Conversation = { ...current, status: 'open', snoozedUntil: null, updatedAt: now };
     await repo(manager, 'Conversation').update({ id }, { status: 'open', snoozedUntil: null, updatedAt: now });
@@ -119,12 +124,9 @@ export async function wakeConversation(deps: { db: Database; outbox: Outbox }, i
       before: { status: 'snoozed', snoozedUntil },
       after: { status: 'open' },
     });
-    const written = [eventsOutboxRow([events.conversationUpdated(woken, ['status', 'snoozedUntil'], now)], now)];
-    await outbox.write(manager, written);
-    return written;
+    await write([eventsOutboxRow([events.conversationUpdated(woken, ['status', 'snoozedUntil'], now)], now)]);
+    return true;
   });
-  void outbox.dispatch(rows);
-  return rows.length > 0;
 }
 
 /**
@@ -132,16 +134,13 @@ export async function wakeConversation(deps: { db: Database; outbox: Outbox }, i
  * customer's side (the widget's "Seen") learns it from the conversation.updated event.
  */
 export async function markConversationRead(deps: { db: Database; outbox: Outbox }, id: string, actor: Actor): Promise<void> {
-  const { db, outbox } = deps;
-  const rows = await db.transaction(async (manager) => {
+  const { outbox } = deps;
+  await outbox.runUnit(async ({ manager, write }) => {
     const current = await repo(manager, 'Conversation').findOneBy({ id });
     if (!current) throw new NotFoundError(`Conversation ${id}`);
     const now = new Date();
     await repo(manager, 'Conversation').update({ id }, { agentLastSeenAt: now });
     await recordAudit(manager, actor, { action: 'conversation.read', entityType: 'conversation', entityId: id, after: { agentLastSeenAt: now } });
-    const written = [eventsOutboxRow([events.conversationUpdated({ ...current, agentLastSeenAt: now }, ['agentLastSeenAt'], now)], now)];
-    await outbox.write(manager, written);
-    return written;
+    await write([eventsOutboxRow([events.conversationUpdated({ ...current, agentLastSeenAt: now }, ['agentLastSeenAt'], now)], now)]);
   });
-  void outbox.dispatch(rows);
 }

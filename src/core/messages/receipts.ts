@@ -58,7 +58,7 @@ export class DeliveryReceipts {
 
   private async apply(messageId: string, change: StatusChange, reportedBy: ReportedBy | undefined): Promise<Message | undefined> {
     const { db, outbox } = this.deps;
-    const outcome = await db.transaction(async (manager) => {
+    return outbox.runUnit(async ({ manager, write }) => {
       // Locked on PostgreSQL: two receipts read at once could both move the status, or move it backwards.
       const query = repo(manager, 'Message').createQueryBuilder('m').where('m.id = :id', { id: messageId });
       if (db.engine === 'postgres') query.setLock('pessimistic_write');
@@ -72,13 +72,9 @@ export class DeliveryReceipts {
       if (reportedBy) {
         await recordAudit(manager, reportedBy.actor, { action: reportedBy.action, entityType: 'message', entityId: messageId, before: valuesBefore(message, changes), after: { ...changes } });
       }
-      const rows = [eventsOutboxRow([events.messageUpdated(updated, now)], now)];
-      await outbox.write(manager, rows);
-      return { updated, rows };
+      await write([eventsOutboxRow([events.messageUpdated(updated, now)], now)]);
+      return updated;
     });
-    if (!outcome) return undefined;
-    void outbox.dispatch(outcome.rows);
-    return outcome.updated;
   }
 
   /** The outbound message a provider knows by its own id, for receipts that carry only that id. */

@@ -50,10 +50,10 @@ async function attemptReply(
   actor: Actor,
   idempotency: IdempotentRequest | undefined,
 ): Promise<ReplyResult> {
-  const outcome = await db.transaction(async (manager) => {
+  const outcome = await outbox.runUnit(async ({ manager, write }) => {
     if (idempotency) {
       const stored = await replayIdempotent(manager, idempotency);
-      if (stored) return { response: stored, replayed: true, rows: [] };
+      if (stored) return { response: stored, replayed: true };
     }
     const conversation = await lockConversation(manager, db, conversationId);
     if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
@@ -91,12 +91,11 @@ async function attemptReply(
     if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...activity }, ['firstResponseAt'], now));
     const rows = [eventsOutboxRow(happened, now)];
     if (!input.private) rows.push(deliveryOutboxRow({ messageId: message.id, conversationId }, now));
-    await outbox.write(manager, rows);
+    await write(rows);
 
     const response = { status: 201, body: toJson(message) };
     if (idempotency) await rememberIdempotent(manager, idempotency, response);
-    return { response, replayed: false, rows };
+    return { response, replayed: false };
   });
-  void outbox.dispatch(outcome.rows);
   return { ...outcome.response, replayed: outcome.replayed };
 }

@@ -63,7 +63,7 @@ interface IdentityRow {
 }
 
 async function joinUser({ db, outbox }: { db: Database; outbox: Outbox }, visitor: Visitor, userId: string, profile: VisitorProfile): Promise<void> {
-  const rows = await db.transaction(async (manager) => {
+  await outbox.runUnit(async ({ manager, write }) => {
     const sql = new Sql(manager, db.engine);
     const lock = db.engine === 'postgres' ? ' FOR UPDATE' : '';
     // The browser's identity first, then the user's: every identify takes the locks in this order.
@@ -83,10 +83,8 @@ async function joinUser({ db, outbox }: { db: Database; outbox: Outbox }, visito
     }
     const outboxRows = target === browser.contactId ? [] : await moveBrowser(manager, browser, target, now);
     await applyVisitorProfile(manager, target, profile);
-    await outbox.write(manager, outboxRows);
-    return outboxRows;
+    await write(outboxRows);
   });
-  void outbox.dispatch(rows);
 }
 
 async function isSomeUsersContact(manager: EntityManager, contactId: string): Promise<boolean> {
