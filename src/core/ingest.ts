@@ -28,6 +28,12 @@ export interface InboundMessage {
   consent?: Consent;
   /** An automatic answer (an SMS HELP reply), stored and queued for delivery with the message. */
   autoReply?: string;
+  /**
+   * The thread key: a conversation the channel already knows this message continues (an email's
+   * In-Reply-To naming a message of ours). Core uses it before the sender's latest conversation, when it
+   * is a conversation of the same channel.
+   */
+  threadId?: string;
 }
 
 export interface IngestResult {
@@ -79,7 +85,7 @@ export class Ingestor {
       const sender = await resolveSender(manager, db.engine, input.channel, input.sender, now);
       const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
       const route = await routeOf(manager, input.channel, input.channelAddress);
-      const change = await findOrOpenConversation(manager, db.engine, identity, route, now, reopenWindowMs);
+      const change = await findOrOpenConversation(manager, db.engine, identity, { ...route, threadId: input.threadId }, now, reopenWindowMs);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message: Message = {

@@ -1,10 +1,16 @@
+/** The first line of an error's message; errors from other realms (Node's own, in a VM) are not `instanceof Error`. */
+function firstLine(cause: unknown): string {
+  const message = (cause as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(cause)).split('\n')[0] ?? '';
+}
+
 /** Start-up failed at one step: what already started has been stopped; `message` is the one-line reason. */
 export class StartupError extends Error {
   constructor(
     readonly step: string,
     cause: unknown,
   ) {
-    super(`${step} failed: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`, { cause });
+    super(`${step} failed: ${firstLine(cause)}`, { cause });
     this.name = 'StartupError';
   }
 }

@@ -14,10 +14,33 @@ export type ConversationChange =
 export interface ConversationRoute {
   channelAddress: string | null;
   teamId: string | null;
+  /** The conversation the channel says the message continues (its thread key), tried first. */
+  threadId?: string;
+}
+
+interface LatestConversation {
+  id: string;
+  status: ConversationStatus;
+  resolvedAt: Date | string | null;
+}
+
+/** The thread key's conversation when it is one of the identity's channel, else the identity's latest with the same business address. */
+async function latestConversation(sql: Sql, identity: ChannelIdentity, route: ConversationRoute): Promise<LatestConversation | undefined> {
+  if (route.threadId !== undefined) {
+    const [thread] = await sql.rows<LatestConversation>(`SELECT id, status, "resolvedAt" FROM conversations WHERE id = ? AND channel = ?`, [route.threadId, identity.channel]);
+    if (thread) return thread;
+  }
+  const sameAddress = route.channelAddress === null ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
+  const [latest] = await sql.rows<LatestConversation>(
+    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1`,
+    route.channelAddress === null ? [identity.id] : [identity.id, route.channelAddress],
+  );
+  return latest;
 }
 
 /**
- * The conversation a new customer message belongs to: the identity's latest conversation with the same
+ * The conversation a new customer message belongs to: the one its thread key names, when the channel
+ * gives one of its own, else the identity's latest conversation with the same
  * business address while it is not resolved (a snoozed one wakes up), a resolved one reopened when the
  * message comes within `reopenWindowMs` of its resolution, else a new conversation.
  */
@@ -30,11 +53,7 @@ export async function findOrOpenConversation(
   reopenWindowMs: number,
 ): Promise<ConversationChange> {
   const sql = new Sql(manager, engine);
-  const sameAddress = route.channelAddress === null ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
-  const [latest] = await sql.rows<{ id: string; status: ConversationStatus; resolvedAt: Date | string | null }>(
-    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1`,
-    route.channelAddress === null ? [identity.id] : [identity.id, route.channelAddress],
-  );
+  const latest = await latestConversation(sql, identity, route);
   const conversations = repo(manager, 'Conversation');
 
   if (latest && latest.status !== 'resolved') {
