@@ -77,6 +77,7 @@ export async function startChannels(config: Config, deps: ChannelDeps): Promise<
       smsChannel({
         db,
         ingestor,
+        outbox,
         receipts,
         storage,
         uploadPolicy,

@@ -3,9 +3,11 @@ import type { Database } from '../../core/database';
 import type { UploadPolicy } from '../../core/files/uploads';
 import type { Ingestor } from '../../core/ingest';
 import type { DeliveryReceipts } from '../../core/messages/receipts';
+import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { ChannelModule } from '../channel';
 import { MediaFetcher } from './media';
+import { smsJobs } from './media-job';
 import { smsNumberRoutes } from './numbers-routes';
 import { SMS_CHANNEL, TwilioSmsAdapter } from './outbound';
 import { createTwilioClient } from './twilio-client';
@@ -16,6 +18,7 @@ export { SMS_CHANNEL } from './outbound';
 export interface SmsChannelOptions {
   db: Database;
   ingestor: Ingestor;
+  outbox: Outbox;
   receipts: DeliveryReceipts;
   storage: FileStorage;
   uploadPolicy: UploadPolicy;
@@ -33,26 +36,27 @@ export interface SmsChannelOptions {
 }
 
 /**
- * The SMS channel over Twilio: customers' texts come in on signed webhooks, agents' replies go out
- * through Twilio's Messages API, and Twilio's receipts move each reply's status.
+ * The SMS channel over Twilio: customers' texts come in on signed webhooks (their MMS media follow in
+ * the channel's jobs), agents' replies go out through Twilio's Messages API, and Twilio's receipts move
+ * each reply's status.
  */
 export function smsChannel(options: SmsChannelOptions): ChannelModule {
   const { accountSid, authToken, apiUrl, publicUrl, logger } = options;
   const client = createTwilioClient({ accountSid, authToken, apiUrl, timeoutMs: options.timeoutMs });
-  const media = new MediaFetcher({ storage: options.storage, policy: options.uploadPolicy, publicUrl, accountSid, authToken, apiUrl, logger });
+  const media = new MediaFetcher({ storage: options.storage, policy: options.uploadPolicy, publicUrl, accountSid, authToken, apiUrl });
   return {
     name: SMS_CHANNEL,
     apiRoutes: smsNumberRoutes({ db: options.db }),
     webhookRoutes: twilioWebhooks({
       ingestor: options.ingestor,
       receipts: options.receipts,
-      media,
       accountSid,
       authToken,
       publicUrl,
       helpReply: options.helpReply,
       logger,
     }),
+    jobs: smsJobs({ db: options.db, outbox: options.outbox, media, logger }),
     adapter: new TwilioSmsAdapter({ client, publicUrl, defaultNumber: options.defaultNumber, fileUrl: options.fileUrl }),
   };
 }
