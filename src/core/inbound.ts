@@ -64,11 +64,6 @@ export class Inbound {
     }
   }
 
-  /** Whether a channel's message is stored already, so a retried webhook can skip costly work before it. */
-  isStored(channel: ChannelName, externalId: string): Promise<boolean> {
-    return this.deps.ingestor.isStored(channel, externalId);
-  }
-
   private async receipt(event: InboundReceiptEvent): Promise<Message | undefined> {
     const { receipts } = this.deps;
     const messageId = event.messageId ?? (event.externalId === undefined ? undefined : (await receipts.findByExternalId(event.channel, event.externalId))?.id);

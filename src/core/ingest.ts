@@ -7,7 +7,6 @@ import { events, type DomainEvent } from './events';
 import { newId } from './ids';
 import { routeOf } from './inboxes/inboxes';
 import { insertMessage, recordActivity } from './messages/store';
-import { repo } from './model/schemas';
 import type { Attachment, ChannelName, Message, OutboxEvent } from './model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
@@ -34,6 +33,18 @@ export interface InboundMessage {
    * is a conversation of the same channel.
    */
   threadId?: string;
+  /**
+   * Work of the channel's own queue that follows from the message (fetching an MMS's media), written as
+   * outbox rows in the message's transaction: stored and committed together, and never for a duplicate.
+   */
+  jobs?: (stored: { messageId: string; conversationId: string }) => readonly InboundJob[];
+}
+
+/** One job on a channel's own queue (see ChannelModule.jobs). */
+export interface InboundJob {
+  queue: string;
+  name: string;
+  payload: unknown;
 }
 
 export interface IngestResult {
@@ -62,11 +73,6 @@ export class Ingestor {
 
   async ingest(input: InboundMessage): Promise<IngestResult> {
     return retryOnUniqueViolation(() => this.attempt(input));
-  }
-
-  /** Whether a channel's message is stored already, so a retried webhook can skip costly work (media downloads). */
-  async isStored(channel: ChannelName, externalId: string): Promise<boolean> {
-    return repo(this.options.db.manager, 'Message').existsBy({ channel, externalId, direction: 'inbound' });
   }
 
   private async attempt(input: InboundMessage): Promise<IngestResult> {
@@ -123,6 +129,7 @@ export class Ingestor {
         rows.push(deliveryOutboxRow({ messageId: reply.id, conversationId }, now));
       }
       rows.unshift(eventsOutboxRow(happened, now));
+      rows.push(...jobRows(input, message, now));
       await write(rows);
       return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id };
     });
@@ -137,6 +144,11 @@ export class Ingestor {
     this.options.onStored?.(input.channel);
     return result;
   }
+}
+
+function jobRows(input: InboundMessage, message: Message, now: Date): OutboxEvent[] {
+  const jobs = input.jobs?.({ messageId: message.id, conversationId: message.conversationId }) ?? [];
+  return jobs.map((job) => ({ id: newId(), ...job, conversationId: message.conversationId, runAt: null, createdAt: now }));
 }
 
 /** The hub's own answer to a message, sent on the customer's channel like an agent's reply. */

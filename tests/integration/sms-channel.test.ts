@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { MediaFetcher } from '../../src/channels/sms/media';
+import { mediaJobOf, smsJobs } from '../../src/channels/sms/media-job';
+import { RetryableDeliveryError } from '../../src/core/errors';
 import type { StreamedEvent } from '../../src/core/events';
 import { repo } from '../../src/core/model/schemas';
 import type { DeliveryStatus } from '../../src/core/model/types';
 import { freePort } from '../../src/infra/net';
-import { TwilioEmulator, type EmulatedMessage } from '../emulators/twilio';
+import { TwilioEmulator, type EmulatedMessage, type InboundResult } from '../emulators/twilio';
 import { errorCode } from '../support/agent-api';
 import { ENGINES } from '../support/env';
 import { pngBytes } from '../support/files';
@@ -119,6 +123,22 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
     return conversationOfSid(sent.messageSid);
   }
 
+  /** MMS media are fetched in a job after the webhook was answered: waits until none is pending. */
+  async function whenMediaDone(messageSid: string): Promise<MessageView> {
+    const conversation = await conversationOfSid(messageSid);
+    let found: MessageView | undefined;
+    await waitFor(`the media of ${messageSid} to be fetched`, async () => {
+      found = (await messagesOf(conversation.id)).find((m) => m.externalId === messageSid);
+      return found?.metadata.pendingMedia === 0;
+    }, 20_000);
+    return found as MessageView;
+  }
+
+  function mediaDownloads(url: string): number {
+    const { pathname } = new URL(url);
+    return twilio.requests.filter((r) => r.method === 'GET' && r.path === pathname).length;
+  }
+
   async function sentToTwilio(body: string): Promise<EmulatedMessage> {
     let found: EmulatedMessage | undefined;
     await waitFor(`Twilio to get "${body}"`, () => (found = twilio.messages.find((m) => m.body === body)) !== undefined, 20_000);
@@ -181,18 +201,82 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
         ],
       });
       expect(sent.status).toBe(200);
-      const conversation = await conversationOfSid(sent.messageSid);
-      const [message] = await messagesOf(conversation.id);
-      expect(message?.attachments).toHaveLength(1);
-      expect(message?.attachments[0]).toMatchObject({ contentType: 'image/png', size: image.length });
-      expect(message?.metadata.mediaFailures).toEqual([
+      const message = await whenMediaDone(sent.messageSid);
+      expect(message.attachments).toHaveLength(1);
+      expect(message.attachments[0]).toMatchObject({ contentType: 'image/png', size: image.length });
+      expect(message.metadata.mediaFailures).toEqual([
         expect.objectContaining({ index: 1, contentType: 'image/png', reason: expect.stringMatching(/type/i) as unknown }),
         { index: 2, contentType: 'image/png', reason: `the media is larger than ${MEDIA_LIMIT} bytes` },
       ]);
 
-      const file = await fetch(message?.attachments[0]?.url ?? '', { headers: { authorization: `Bearer ${t.apiKey}` } });
+      const file = await fetch(message.attachments[0]?.url ?? '', { headers: { authorization: `Bearer ${t.apiKey}` } });
       expect(file.status).toBe(200);
       expect(Buffer.from(await file.arrayBuffer()).equals(image)).toBe(true);
+    });
+
+    it('answers an MMS before its media is fetched, stores the text, then adds the media as a message.updated event', async () => {
+      const image = pngBytes();
+      const imageUrl = twilio.addMedia('image/png', image);
+      const release = twilio.holdMedia();
+      let sent: InboundResult;
+      try {
+        const started = Date.now();
+        sent = await twilio.sendInbound(target, { From: newCustomer(), To: SUPPORT_NUMBER, Body: 'Photo of the label', media: [{ url: imageUrl, contentType: 'image/png' }] });
+        expect(sent.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(5000);
+        // Twilio still holds the picture: the answer could not have waited for it.
+        expect(twilio.requests.some((r) => r.path === new URL(imageUrl).pathname)).toBe(false);
+        const conversation = await conversationOfSid(sent.messageSid);
+        const [stored] = await messagesOf(conversation.id);
+        expect(stored).toMatchObject({ body: 'Photo of the label', attachments: [], metadata: { to: SUPPORT_NUMBER, pendingMedia: 1 } });
+        expect(JSON.stringify(stored?.metadata)).not.toContain(imageUrl);
+      } finally {
+        release();
+      }
+
+      const message = await whenMediaDone(sent.messageSid);
+      expect(message.attachments).toEqual([expect.objectContaining({ contentType: 'image/png', size: image.length })]);
+      expect(message.metadata.mediaFailures).toBeUndefined();
+      await waitFor('the attachment to be a message.updated event', () =>
+        events.some((e) => e.type === 'message.updated' && e.data.message.id === message.id && e.data.message.attachments.length === 1), 10_000);
+    });
+
+    it('retries a media download Twilio answered 500, then attaches it once', async () => {
+      const image = pngBytes();
+      const imageUrl = twilio.addMedia('image/png', image);
+      twilio.failNextMedia(imageUrl, 1, 500);
+      const sent = await twilio.sendInbound(target, { From: newCustomer(), To: SUPPORT_NUMBER, Body: 'Second try', media: [{ url: imageUrl, contentType: 'image/png' }] });
+      expect(sent.status).toBe(200);
+      const message = await whenMediaDone(sent.messageSid);
+      expect(message.attachments).toEqual([expect.objectContaining({ contentType: 'image/png', size: image.length })]);
+      expect(message.metadata.mediaFailures).toBeUndefined();
+      expect(mediaDownloads(imageUrl)).toBe(2);
+    });
+
+    it('notes media Twilio no longer has (404) without retrying it', async () => {
+      const imageUrl = twilio.addMedia('image/png', pngBytes());
+      twilio.failNextMedia(imageUrl, 1, 404);
+      const sent = await twilio.sendInbound(target, { From: newCustomer(), To: SUPPORT_NUMBER, Body: 'Gone', media: [{ url: imageUrl, contentType: 'image/png' }] });
+      const message = await whenMediaDone(sent.messageSid);
+      expect(message.attachments).toEqual([]);
+      expect(message.metadata.mediaFailures).toEqual([{ index: 0, contentType: 'image/png', reason: 'Twilio answered 404 for the media' }]);
+      expect(mediaDownloads(imageUrl)).toBe(1);
+    });
+
+    it('fetches the media of an MMS Twilio posts again once: no second job, no second attachment', async () => {
+      const imageUrl = twilio.addMedia('image/png', pngBytes());
+      const params = { From: newCustomer(), To: SUPPORT_NUMBER, Body: 'Twice', MessageSid: `MM${randomBytes(16).toString('hex')}`, media: [{ url: imageUrl, contentType: 'image/png' }] };
+      const before = await countMessages();
+      const answers = await Promise.all([1, 2, 3].map(() => twilio.sendInbound(target, params)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      await whenMediaDone(params.MessageSid);
+      expect((await twilio.sendInbound(target, params)).status).toBe(200);
+      // Time for a second job, had one been written.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const message = await whenMediaDone(params.MessageSid);
+      expect(message.attachments).toHaveLength(1);
+      expect(mediaDownloads(imageUrl)).toBe(1);
+      expect(await countMessages()).toBe(before + 1);
     });
 
     it('keeps emoji and non-Latin text intact both ways', async () => {
@@ -204,6 +288,52 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       expect((await reply(conversation.id, answer)).status).toBe(201);
       const sent = await sentToTwilio(answer);
       expect(sent.body).toBe(answer);
+    });
+  });
+
+  describe('media job', () => {
+    function jobs() {
+      const { db, outbox, storage, uploadPolicy } = t.hub;
+      const media = new MediaFetcher({ storage, policy: uploadPolicy, publicUrl: target.publicUrl, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiUrl: twilio.url });
+      return smsJobs({ db, outbox, media, logger: pino({ level: 'silent' }) });
+    }
+
+    it('keeps what an attempt stored, so a retry fetches only the media still missing', async () => {
+      const conversation = await customerTexts(newCustomer(), 'Two pictures');
+      const [message] = await messagesOf(conversation.id);
+      const first = twilio.addMedia('image/png', pngBytes());
+      const second = twilio.addMedia('image/png', pngBytes());
+      const job = mediaJobOf(message?.id ?? '', [{ url: first, contentType: 'image/png' }, { url: second, contentType: 'image/png' }]);
+      let kept: unknown = job.payload;
+      const keep = (data: unknown) => {
+        kept = structuredClone(data);
+        return Promise.resolve();
+      };
+
+      // The first media comes, the second fails: what came is shown, the job is retried for the rest.
+      twilio.failNextMedia(second, 1, 500);
+      await expect(jobs().process(job.name, kept, { lastAttempt: false, keep })).rejects.toBeInstanceOf(RetryableDeliveryError);
+      const shown = (await messagesOf(conversation.id))[0];
+      expect(shown?.attachments).toHaveLength(1);
+      expect(shown?.metadata.pendingMedia).toBe(1);
+
+      await jobs().process(job.name, kept, { lastAttempt: false, keep });
+      const done = (await messagesOf(conversation.id))[0];
+      expect(done?.attachments).toHaveLength(2);
+      expect(done?.metadata.pendingMedia).toBe(0);
+      expect([mediaDownloads(first), mediaDownloads(second)]).toEqual([1, 2]);
+    });
+
+    it('notes a media still failing on the last attempt on the message', async () => {
+      const conversation = await customerTexts(newCustomer(), 'Last try');
+      const [message] = await messagesOf(conversation.id);
+      const url = twilio.addMedia('image/png', pngBytes());
+      const job = mediaJobOf(message?.id ?? '', [{ url, contentType: 'image/png' }]);
+      twilio.failNextMedia(url, 1, 503);
+      await jobs().process(job.name, job.payload, { lastAttempt: true, keep: () => Promise.resolve() });
+      const [noted] = await messagesOf(conversation.id);
+      expect(noted?.attachments).toEqual([]);
+      expect(noted?.metadata).toMatchObject({ pendingMedia: 0, mediaFailures: [{ index: 0, contentType: 'image/png', reason: 'Twilio answered 503 for the media' }] });
     });
   });
 
@@ -313,9 +443,12 @@ describe.each(ENGINES)('SMS channel on %s', (engine) => {
       const image = pngBytes();
       const sentIn = await twilio.sendInbound(target, { From: newCustomer(), To: SUPPORT_NUMBER, Body: '', media: [{ url: twilio.addMedia('image/png', image), contentType: 'image/png' }] });
       const conversation = await conversationOfSid(sentIn.messageSid);
-      const [inbound] = await messagesOf(conversation.id);
-      const fileKey = inbound?.attachments[0]?.fileKey;
+      const inbound = await whenMediaDone(sentIn.messageSid);
+      const fileKey = inbound.attachments[0]?.fileKey;
       expect(fileKey).toEqual(expect.any(String));
+      // A picture without text is previewed once it came, not as an empty message.
+      const listed = (await t.request(`/api/v1/conversations/${conversation.id}`)).body as { lastMessagePreview: string | null };
+      expect(listed.lastMessagePreview).toMatch(/^\[attachment: mms-1/);
 
       const body = `Is this the part? ${randomBytes(3).toString('hex')}`;
       expect((await reply(conversation.id, body, { attachments: [{ fileKey }] })).status).toBe(201);

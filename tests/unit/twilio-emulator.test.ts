@@ -165,6 +165,29 @@ describe('TwilioEmulator', () => {
     expect(message?.fetchedMedia[0]?.bytes).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
   });
 
+  it('fails and holds its media downloads on demand', async () => {
+    const own = emulator.addMedia('image/jpeg', Buffer.from('jpeg bytes'));
+    const download = () => fetch(own, { headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` } });
+    emulator.failNextMedia(own, 1, 500);
+    const failed = await download();
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ status: 500 });
+    expect((await download()).status).toBe(200);
+
+    const release = emulator.holdMedia();
+    let answered = false;
+    const held = download().then((response) => {
+      answered = true;
+      return response;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(answered).toBe(false);
+    release();
+    const response = await held;
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).toString()).toBe('jpeg bytes');
+  });
+
   it('signs status callbacks over the public URL and delivers them to the reachable one', async () => {
     const statusCallback = `${PUBLIC_URL}/webhooks/twilio/status?tenant=a%20b&n=1`;
     const created = await client.messages.create({ from: FROM, to: TO, body: 'hi', statusCallback });

@@ -4,7 +4,7 @@ import { toE164 } from '../../core/phone';
 import { storedText } from '../../http/inputs';
 
 /** Twilio sends at most 10 media per MMS. */
-const MAX_MEDIA = 10;
+export const MAX_MEDIA = 10;
 
 /**
  * A number as Twilio writes it, in E.164. libphonenumber normalizes it; a number its metadata does not

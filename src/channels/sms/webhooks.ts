@@ -5,14 +5,13 @@ import { ForbiddenError } from '../../core/errors';
 import type { Inbound } from '../../core/inbound';
 import { parseInput } from '../../http/validation';
 import { incomingSmsSchema, keywordOf, mediaOf, twilioStatusSchema } from './inbound';
-import type { MediaFetcher } from './media';
+import { mediaJobOf } from './media-job';
 import { SMS_CHANNEL } from './outbound';
 import { statusChangeOf } from './receipts';
 import { verifyTwilioSignature } from './signature';
 
 export interface TwilioWebhookOptions {
   inbound: Inbound;
-  media: MediaFetcher;
   accountSid: string;
   authToken: string;
   publicUrl: string;
@@ -25,7 +24,7 @@ const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 /** Twilio's two webhooks: incoming messages and the delivery receipts of the hub's own messages. */
 export function twilioWebhooks(options: TwilioWebhookOptions): Router {
-  const { inbound, media, accountSid, logger } = options;
+  const { inbound, accountSid, logger } = options;
   const router = Router();
   const verified = verifyTwilioSignature(options.authToken, options.publicUrl);
   const ownAccount = (sid: string) => {
@@ -36,27 +35,25 @@ export function twilioWebhooks(options: TwilioWebhookOptions): Router {
     const form = req.body as Record<string, unknown>;
     const sms = parseInput(incomingSmsSchema, form, 'Twilio webhook');
     ownAccount(sms.AccountSid);
-    // Twilio retries: a message already stored is answered at once, without fetching its media again.
-    if (!(await inbound.isStored(SMS_CHANNEL, sms.MessageSid))) {
-      const keyword = keywordOf(sms.Body);
-      const fetched = await media.fetchAll(mediaOf(form, sms.NumMedia), { messageSid: sms.MessageSid });
-      const result = await inbound.accept({
-        kind: 'message',
-        message: {
-          channel: SMS_CHANNEL,
-          externalId: sms.MessageSid,
-          sender: { address: sms.From, phone: sms.From },
-          body: sms.Body,
-          attachments: fetched.attachments,
-          metadata: { to: sms.To, ...(fetched.failures.length > 0 ? { mediaFailures: fetched.failures } : {}) },
-          channelAddress: sms.To,
-          ...(keyword?.kind === 'consent' ? { consent: keyword.consent } : {}),
-          ...(keyword?.kind === 'help' ? { autoReply: options.helpReply } : {}),
-        },
-      });
-      res.locals.conversationId = result.conversationId;
-      if (result.duplicate) await media.discard(fetched.attachments);
-    }
+    const keyword = keywordOf(sms.Body);
+    const media = mediaOf(form, sms.NumMedia);
+    // The media are fetched in a job written with the message: Twilio gives up on a webhook after 15 s,
+    // and a retried webhook is a duplicate, which writes neither a message nor a job.
+    const result = await inbound.accept({
+      kind: 'message',
+      message: {
+        channel: SMS_CHANNEL,
+        externalId: sms.MessageSid,
+        sender: { address: sms.From, phone: sms.From },
+        body: sms.Body,
+        metadata: { to: sms.To, ...(media.length > 0 ? { pendingMedia: media.length } : {}) },
+        channelAddress: sms.To,
+        ...(media.length > 0 ? { jobs: ({ messageId }) => [mediaJobOf(messageId, media)] } : {}),
+        ...(keyword?.kind === 'consent' ? { consent: keyword.consent } : {}),
+        ...(keyword?.kind === 'help' ? { autoReply: options.helpReply } : {}),
+      },
+    });
+    res.locals.conversationId = result.conversationId;
     res.type('text/xml').send(EMPTY_TWIML);
   });
 

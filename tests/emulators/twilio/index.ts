@@ -23,6 +23,9 @@ export class TwilioEmulator {
   optedOut = new Set<string>();
   private readonly media = new Map<string, StoredMedia>();
   private readonly failures: Failure[] = [];
+  /** Statuses the next downloads of a media (by path) answer with. */
+  private readonly mediaFailures = new Map<string, number[]>();
+  private mediaHold: Promise<void> | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -40,6 +43,8 @@ export class TwilioEmulator {
       // Read through `this` on every call: tests may replace the whole set.
       isOptedOut: (number) => this.optedOut.has(number),
       takeFailure: () => this.failures.shift(),
+      takeMediaFailure: (path) => this.mediaFailures.get(path)?.shift(),
+      mediaReleased: () => this.mediaHold ?? Promise.resolve(),
     };
     server.on('request', (req, res) => void handleRest(state, req, res));
   }
@@ -59,6 +64,29 @@ export class TwilioEmulator {
   failNext(count: number, failure: Failure): void {
     if (!Number.isInteger(count) || count < 0) throw new Error(`failNext: count must be a non-negative integer, got ${count}`);
     for (let i = 0; i < count; i += 1) this.failures.push(failure);
+  }
+
+  /** The next `count` downloads of the media at `url` (from addMedia) answer `status` (Twilio's JSON error) instead. */
+  failNextMedia(url: string, count: number, status: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`failNextMedia: count must be a non-negative integer, got ${count}`);
+    const { pathname } = new URL(url);
+    const queued = this.mediaFailures.get(pathname) ?? [];
+    for (let i = 0; i < count; i += 1) queued.push(status);
+    this.mediaFailures.set(pathname, queued);
+  }
+
+  /**
+   * Downloads of inbound MMS media wait, as when Twilio's media store is slow, until the returned
+   * function is called.
+   */
+  holdMedia(): () => void {
+    let release = () => {};
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    this.mediaHold = hold;
+    return () => {
+      if (this.mediaHold === hold) this.mediaHold = undefined;
+      release();
+    };
   }
 
   /**

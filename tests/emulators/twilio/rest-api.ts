@@ -15,6 +15,10 @@ export interface RestState {
   readonly media: ReadonlyMap<string, StoredMedia>;
   isOptedOut(number: string): boolean;
   takeFailure(): Failure | undefined;
+  /** A status the next download of this inbound media answers with instead of the file. */
+  takeMediaFailure(path: string): number | undefined;
+  /** Resolves when inbound media may be served (see TwilioEmulator.holdMedia). */
+  mediaReleased(): Promise<void>;
 }
 
 const API_VERSION = '2010-04-01';
@@ -117,6 +121,13 @@ function notFound(pathname: string): Answer {
   return twilioError(404, 20404, `The requested resource ${pathname} was not found`);
 }
 
+async function serveMedia(state: RestState, path: string, media: StoredMedia): Promise<Answer> {
+  await state.mediaReleased();
+  const failure = state.takeMediaFailure(path);
+  if (failure !== undefined) return twilioError(failure, 20000 + failure, `Emulated media failure ${failure}`);
+  return { status: 200, headers: { 'content-type': media.contentType }, body: media.bytes };
+}
+
 async function route(state: RestState, req: IncomingMessage, pathname: string): Promise<Answer> {
   const match = ACCOUNT_PATH.exec(pathname);
   const [, accountSid = '', rest = ''] = match ?? [];
@@ -132,7 +143,7 @@ async function route(state: RestState, req: IncomingMessage, pathname: string): 
     return message ? json(200, messageResource(message)) : notFound(pathname);
   }
   const media = state.media.get(pathname);
-  if (media) return { status: 200, headers: { 'content-type': media.contentType }, body: media.bytes };
+  if (media) return serveMedia(state, pathname, media);
   return notFound(pathname);
 }
 
