@@ -17,8 +17,9 @@ import type { Json } from '../../core/serialize';
 import type { Attachment, Message } from '../../core/model/types';
 import { isSetupError, slackError } from './client';
 import { headerMessage, STATUS_REACTIONS, threadLine, type HeaderFacts } from './format';
+import { SLACK_TARGET } from './name';
 
-export const SLACK_TARGET = 'slack';
+export { SLACK_TARGET };
 const PAGE = 50;
 /** How many of a web chat visitor's last pages the header lists. */
 const HEADER_PAGES = 3;
@@ -172,7 +173,7 @@ export class SlackMirror implements ConversationMirror {
         team: team?.name ?? null,
         lastPages: pages.map((page) => page.title?.trim() || page.url),
       },
-      channel: team?.slackChannelId ?? this.options.defaultChannel,
+      channel: team?.locations[SLACK_TARGET] ?? this.options.defaultChannel,
     };
   }
 }
