@@ -17,6 +17,7 @@ import { websiteRoutes } from './api/routes/websites';
 import type { RouteSpec } from './http/route';
 import { startChannels } from './channels';
 import type { ChannelModule } from './channels/channel';
+import { WIDGET_CHANNEL } from './channels/widget/name';
 import { Database } from './core/database';
 import { FileLinks } from './core/files/links';
 import type { UploadPolicy } from './core/files/uploads';
@@ -154,7 +155,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...typingRoutes({ db, signals }),
     ...agentRoutes({ db }),
-    ...websiteRoutes({ db, publicUrl: config.publicUrl }),
+    ...websiteRoutes({ db, publicUrl: config.publicUrl, channel: WIDGET_CHANNEL }),
     ...auditRoutes({ db }),
     ...(live ? eventRoutes({ live }) : []),
   ];

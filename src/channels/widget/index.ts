@@ -9,7 +9,7 @@ import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { RateLimits } from '../../core/ports/rate-limits';
 import type { Signals } from '../../core/ports/signals';
-import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import { WIDGET_CHANNEL } from './name';
 import type { LiveFeed } from '../../core/ports/live-feed';
 import type { ChannelModule } from '../channel';
 import { WidgetDeliveryAdapter } from './adapter';
