@@ -3,6 +3,7 @@ import { loadConfig } from '../../config';
 import { CLI } from '../../src/core/actor';
 import { createApiKey } from '../../src/core/api-keys';
 import { Database } from '../../src/core/database';
+import { WIDGET_CHANNEL } from '../../src/channels/widget/name';
 import { createWebsite } from '../../src/core/websites/websites';
 import { migrate, openDatabase } from '../../src/infra/db/data-source';
 import { WEBSITE_HEADER, type VisitorSession } from '../../src/channels/widget/protocol';
@@ -34,7 +35,7 @@ async function seed(env: NodeJS.ProcessEnv): Promise<{ websiteKey: string; apiKe
   try {
     await migrate(dataSource);
     const db = new Database(dataSource);
-    const website = await createWebsite(db, { name: 'Bench', allowedOrigins: [BENCH_ORIGIN], recordPageViews: false }, CLI);
+    const website = await createWebsite(db, WIDGET_CHANNEL, { name: 'Bench', allowedOrigins: [BENCH_ORIGIN], recordPageViews: false }, CLI);
     const { key } = await createApiKey(db, { name: 'bench-widget', scopes: ['read', 'write'] });
     return { websiteKey: website.key, apiKey: key };
   } finally {

@@ -8,6 +8,7 @@ import type { ApiKeyScope } from '../core/model/types';
 import { describeDatabase, migrate, openDatabase } from '../infra/db/data-source';
 import { createAgent, findAgent, listAgents } from '../core/agents/agents';
 import { DEMO_WEBSITE_KEY } from '../core/websites/demo';
+import { SLACK_TARGET } from '../channels/slack/name';
 import { seedDemo } from './seed-demo';
 import { websiteCommands } from './websites';
 
@@ -93,7 +94,7 @@ export function buildCli(config: () => Config): Command {
     .option('--slack-user <id>', 'their Slack user id, e.g. U012AB3CD')
     .action(async (options: { name: string; email: string; slackUser?: string }) => {
       const created = await withDatabase(config(), (db) =>
-        createAgent(db, { name: options.name, email: options.email.toLowerCase(), slackUserId: options.slackUser ?? null }, CLI),
+        createAgent(db, { name: options.name, email: options.email.toLowerCase(), ...(options.slackUser ? { accounts: { [SLACK_TARGET]: options.slackUser } } : {}) }, CLI),
       );
       write(`added agent ${created.name} <${created.email}> (id ${created.id})`);
     });
@@ -103,7 +104,7 @@ export function buildCli(config: () => Config): Command {
     .action(async () => {
       const agents = await withDatabase(config(), listAgents);
       if (agents.length === 0) write('no agents; add one with: npm run hub -- agent add --name NAME --email EMAIL');
-      for (const a of agents) write([a.id, JSON.stringify(a.name), a.email, a.status, a.slackUserId ?? '-'].join('  '));
+      for (const a of agents) write([a.id, JSON.stringify(a.name), a.email, a.status, a.accounts[SLACK_TARGET] ?? '-'].join('  '));
     });
 
   websiteCommands(program, config, withDatabase);

@@ -3,6 +3,7 @@ import { CLI } from '../core/actor';
 import type { Database } from '../core/database';
 import { Ingestor } from '../core/ingest';
 import { Outbox, type JobPublisher } from '../core/outbox';
+import { WIDGET_CHANNEL } from '../channels/widget/name';
 import { ensureDemoWebsite, type DemoSite } from '../core/websites/demo';
 
 const DEMO_MESSAGES = [
@@ -27,6 +28,6 @@ export async function seedDemo(db: Database, site: DemoSite): Promise<{ messages
     const result = await ingestor.ingest({ channel: 'api', externalId: message.id, sender: message.sender, body: message.body });
     if (!result.duplicate) messages++;
   }
-  const { created } = await ensureDemoWebsite(db, site, CLI);
+  const { created } = await ensureDemoWebsite(db, WIDGET_CHANNEL, site, CLI);
   return { messages, website: created };
 }

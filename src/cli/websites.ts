@@ -1,11 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../config';
 import { parseInput } from '../http/validation';
-import { websiteCreateInput } from '../api/routes/website-input';
+import { websiteCreateInput } from '../channels/widget/http/website-input';
 import { CLI } from '../core/actor';
 import { listTeams } from '../core/agents/teams';
 import type { Database } from '../core/database';
 import { NotFoundError } from '../core/errors';
+import { WIDGET_CHANNEL } from '../channels/widget/name';
 import { createWebsite, listWebsites, widgetSnippet } from '../core/websites/websites';
 
 type WithDatabase = <T>(config: Config, work: (db: Database) => Promise<T>) => Promise<T>;
@@ -80,7 +81,7 @@ export function websiteCommands(program: Command, config: () => Config, withData
           },
           'Website',
         );
-        return createWebsite(db, input, CLI);
+        return createWebsite(db, WIDGET_CHANNEL, input, CLI);
       });
       write(`created website ${JSON.stringify(created.name)} (id ${created.id}) for ${created.allowedOrigins.join(', ')}`);
       write(`key: ${created.key}`);

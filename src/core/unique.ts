@@ -6,7 +6,7 @@ export async function uniquely<T>(what: string, work: () => Promise<T>): Promise
   try {
     return await work();
   } catch (error) {
-    if (Database.isUniqueViolation(error)) throw new ConflictError(`${what}_exists`, `Another ${what} already has this unique value (email, Slack user id or name).`);
+    if (Database.isUniqueViolation(error)) throw new ConflictError(`${what}_exists`, `Another ${what} already has this unique value (email, channel account or name).`);
     throw error;
   }
 }

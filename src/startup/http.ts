@@ -13,7 +13,6 @@ import { conversationRoutes } from '../api/routes/conversations';
 import { eventRoutes } from '../api/routes/events';
 import { fileRoutes, publicFileRoutes } from '../api/routes/files';
 import { typingRoutes } from '../api/routes/typing';
-import { websiteRoutes } from '../api/routes/websites';
 import type { ChannelHttp, ChannelModule, ChannelSockets } from '../channels/channel';
 import type { Database } from '../core/database';
 import { LiveEvents } from '../http/live-events';
@@ -52,7 +51,6 @@ function restRoutes({ config, db, core }: HttpDeps, live: LiveEvents, channelHtt
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...typingRoutes({ db, signals }),
     ...agentRoutes({ db }),
-    ...websiteRoutes({ db, publicUrl: config.publicUrl }),
     ...auditRoutes({ db }),
     ...eventRoutes({ live }),
   ];

@@ -6,7 +6,7 @@ import { DEMO_PAGE_CSP, demoRoutes } from '../../src/channels/widget/demo-page';
 import { Database } from '../../src/core/database';
 import { repo } from '../../src/core/model/schemas';
 import { DEMO_WEBSITE_KEY } from '../../src/core/websites/demo';
-import { WIDGET_CHANNEL } from '../../src/core/websites/websites';
+import { WIDGET_CHANNEL } from '../../src/channels/widget/name';
 import { migrate, openDatabase } from '../../src/infra/db/data-source';
 import { Metrics } from '../../src/infra/metrics';
 import { createTestEnvironment, ENGINES, type TestEnvironment } from '../support/env';

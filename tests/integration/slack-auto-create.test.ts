@@ -31,7 +31,8 @@ describe.each(ENGINES)('Slack agents created on first reply on %s', (engine) => 
     expect((await slack.sendUserMessage(t.url, { channel: header.channel, threadTs: header.ts, user: 'U0NEWAGENT', text: 'Hi, Nora here' })).status).toBe(200);
 
     const reply = await waitFor('the reply', () => repo(t.hub.db.manager, 'Message').findOneBy({ conversationId, body: 'Hi, Nora here' }).then((m) => m ?? undefined), WAIT_MS);
-    const agent = await repo(t.hub.db.manager, 'Agent').findOneByOrFail({ slackUserId: 'U0NEWAGENT' });
+    const account = await repo(t.hub.db.manager, 'AgentAccount').findOneByOrFail({ channel: 'slack', accountId: 'U0NEWAGENT' });
+    const agent = await repo(t.hub.db.manager, 'Agent').findOneByOrFail({ id: account.agentId });
     expect(agent).toMatchObject({ name: 'Nora Newcomer', email: 'nora@example.com' });
     expect(reply).toMatchObject({ direction: 'outbound', senderKind: 'agent', senderId: agent.id });
     expect(slack.ephemerals.filter((e) => e.user === 'U0NEWAGENT')).toEqual([]);

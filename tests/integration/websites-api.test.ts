@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createApiKey } from '../../src/core/api-keys';
 import { repo } from '../../src/core/model/schemas';
-import { WIDGET_CHANNEL } from '../../src/core/websites/websites';
+import { WIDGET_CHANNEL } from '../../src/channels/widget/name';
 import { api, errorCode, expectStatus, type AuditItem, type ErrorBody, type Page, type TeamItem } from '../support/agent-api';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';

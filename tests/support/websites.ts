@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IngestResult } from '../../src/core/ingest';
 import { insertRows } from '../../src/core/model/schemas';
 import type { PageView } from '../../src/core/model/types';
-import { WIDGET_CHANNEL } from '../../src/core/websites/websites';
+import { WIDGET_CHANNEL } from '../../src/channels/widget/name';
 import { expectStatus } from './agent-api';
 import type { TestHub } from './hub';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actorOfApiKey } from '../../core/actor';
-import { createAgent, getAgent, listAgents, updateAgent } from '../../core/agents/agents';
-import { createTeam, getTeam, listTeams, updateTeam } from '../../core/agents/teams';
+import { createAgent, getAgent, listAgents, updateAgent, type AgentView } from '../../core/agents/agents';
+import { createTeam, getTeam, listTeams, updateTeam, type TeamView } from '../../core/agents/teams';
 import type { Database } from '../../core/database';
 import { emailInput, nameInput } from '../../http/inputs';
 import { route, type RouteSpec } from '../../http/route';
@@ -26,6 +26,28 @@ const teamFields = {
     .describe("Slack channel for the team's conversation threads; unset: SLACK_DEFAULT_CHANNEL"),
 };
 
+/**
+ * The channel whose agent accounts and team locations the API shows as `slackUserId` and
+ * `slackChannelId`: core keeps them per channel, clients know them by these fields.
+ */
+const SLACK = 'slack';
+
+function shownAgent({ accounts, ...agent }: AgentView) {
+  return { ...agent, slackUserId: accounts[SLACK] ?? null };
+}
+
+function shownTeam({ locations, ...team }: TeamView) {
+  return { ...team, slackChannelId: locations[SLACK] ?? null };
+}
+
+function agentInput<T extends { slackUserId?: string | null }>({ slackUserId, ...fields }: T) {
+  return { ...fields, ...(slackUserId === undefined ? {} : { accounts: { [SLACK]: slackUserId } }) };
+}
+
+function teamInput<T extends { slackChannelId?: string | null }>({ slackChannelId, ...fields }: T) {
+  return { ...fields, ...(slackChannelId === undefined ? {} : { locations: { [SLACK]: slackChannelId } }) };
+}
+
 export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
   return [
     route({
@@ -37,7 +59,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       scope: 'read',
       responses: { 200: { description: 'Agents', schema: z.object({ items: z.array(agentView) }) } },
       async handler() {
-        return { status: 200, body: { items: await listAgents(db) } };
+        return { status: 200, body: { items: (await listAgents(db)).map(shownAgent) } };
       },
     }),
     route({
@@ -51,7 +73,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [404],
       responses: { 200: { description: 'The agent', schema: agentView } },
       async handler({ params }) {
-        return { status: 200, body: await getAgent(db, params.id) };
+        return { status: 200, body: shownAgent(await getAgent(db, params.id)) };
       },
     }),
     route({
@@ -66,7 +88,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [409],
       responses: { 201: { description: 'The new agent', schema: agentView } },
       async handler({ body, apiKey }) {
-        return { status: 201, body: await createAgent(db, body, actorOfApiKey(apiKey)) };
+        return { status: 201, body: shownAgent(await createAgent(db, agentInput(body), actorOfApiKey(apiKey))) };
       },
     }),
     route({
@@ -82,7 +104,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [404, 409],
       responses: { 200: { description: 'The agent after the change', schema: agentView } },
       async handler({ params, body, apiKey }) {
-        return { status: 200, body: await updateAgent(db, params.id, body, actorOfApiKey(apiKey)) };
+        return { status: 200, body: shownAgent(await updateAgent(db, params.id, agentInput(body), actorOfApiKey(apiKey))) };
       },
     }),
     route({
@@ -94,7 +116,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       scope: 'read',
       responses: { 200: { description: 'Teams', schema: z.object({ items: z.array(teamView) }) } },
       async handler() {
-        return { status: 200, body: { items: await listTeams(db) } };
+        return { status: 200, body: { items: (await listTeams(db)).map(shownTeam) } };
       },
     }),
     route({
@@ -108,7 +130,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [404],
       responses: { 200: { description: 'The team', schema: teamView } },
       async handler({ params }) {
-        return { status: 200, body: await getTeam(db, params.id) };
+        return { status: 200, body: shownTeam(await getTeam(db, params.id)) };
       },
     }),
     route({
@@ -123,7 +145,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [409],
       responses: { 201: { description: 'The new team', schema: teamView } },
       async handler({ body, apiKey }) {
-        return { status: 201, body: await createTeam(db, body, actorOfApiKey(apiKey)) };
+        return { status: 201, body: shownTeam(await createTeam(db, teamInput(body), actorOfApiKey(apiKey))) };
       },
     }),
     route({
@@ -139,7 +161,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       errors: [404, 409],
       responses: { 200: { description: 'The team after the change', schema: teamView } },
       async handler({ params, body, apiKey }) {
-        return { status: 200, body: await updateTeam(db, params.id, body, actorOfApiKey(apiKey)) };
+        return { status: 200, body: shownTeam(await updateTeam(db, params.id, teamInput(body), actorOfApiKey(apiKey))) };
       },
     }),
   ];

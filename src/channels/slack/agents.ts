@@ -1,8 +1,10 @@
 import type { UsersInfoResponse, WebClient } from '@slack/web-api';
 import { SYSTEM } from '../../core/actor';
-import { agentOfSlackUser, agentWithEmail, createAgent, updateAgent } from '../../core/agents/agents';
+import { accountsOf, agentOfAccount } from '../../core/agents/accounts';
+import { agentWithEmail, createAgent, updateAgent } from '../../core/agents/agents';
 import type { Database } from '../../core/database';
 import { AppError } from '../../core/errors';
+import { SLACK_TARGET } from './name';
 
 export interface SlackAgentsOptions {
   db: Database;
@@ -36,7 +38,7 @@ export class SlackAgents {
 
   async agentOf(slackUserId: string): Promise<{ id: string } | undefined> {
     const { db, client, autoCreateAgents } = this.options;
-    const known = await agentOfSlackUser(db, slackUserId);
+    const known = await agentOfAccount(db, SLACK_TARGET, slackUserId);
     if (known) return known;
     const user = await profileOf(client, slackUserId);
     if (!user || user.is_bot || user.deleted) return undefined;
@@ -47,15 +49,15 @@ export class SlackAgents {
     try {
       if (byEmail) {
         // An agent linked to another Slack account is not taken over by this one.
-        if (byEmail.slackUserId !== null) return undefined;
-        return await updateAgent(db, byEmail.id, { slackUserId }, SYSTEM);
+        if ((await accountsOf(db.manager, [byEmail.id])).get(byEmail.id)?.[SLACK_TARGET] !== undefined) return undefined;
+        return await updateAgent(db, byEmail.id, { accounts: { [SLACK_TARGET]: slackUserId } }, SYSTEM);
       }
       if (!autoCreateAgents) return undefined;
       const name = user.profile?.real_name || user.real_name || user.name || email;
-      return await createAgent(db, { name, email, slackUserId }, SYSTEM);
+      return await createAgent(db, { name, email, accounts: { [SLACK_TARGET]: slackUserId } }, SYSTEM);
     } catch (error) {
       // Two requests of a new agent at once: the other one linked or created them.
-      if (error instanceof AppError && error.status === 409) return agentOfSlackUser(db, slackUserId);
+      if (error instanceof AppError && error.status === 409) return agentOfAccount(db, SLACK_TARGET, slackUserId);
       throw error;
     }
   }

@@ -8,7 +8,7 @@ import { getConversation } from '../../core/conversations/list';
 import type { Database } from '../../core/database';
 import { listMessages } from '../../core/messages/list';
 import { recentPageViews } from '../../core/page-views/list';
-import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import { websiteOfConversation } from '../../core/websites/websites';
 import { RetryableDeliveryError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { FileStorage } from '../../core/ports/file-storage';
@@ -17,8 +17,9 @@ import type { Json } from '../../core/serialize';
 import type { Attachment, Message } from '../../core/model/types';
 import { isSetupError, slackError } from './client';
 import { headerMessage, STATUS_REACTIONS, threadLine, type HeaderFacts } from './format';
+import { SLACK_TARGET } from './name';
 
-export const SLACK_TARGET = 'slack';
+export { SLACK_TARGET };
 const PAGE = 50;
 /** How many of a web chat visitor's last pages the header lists. */
 const HEADER_PAGES = 3;
@@ -157,9 +158,9 @@ export class SlackMirror implements ConversationMirror {
     const conversation = await getConversation(this.options.db, conversationId);
     const team = conversation.teamId ? await getTeam(this.options.db, conversation.teamId) : undefined;
     const contactAddress = conversation.contact.email ?? conversation.contact.phone;
-    // A web chat conversation's address is its website: the pages seen there, as of this sync. They are
-    // part of the header's digest, so a sync after the visitor moved on updates the header.
-    const websiteId = conversation.channel === WIDGET_CHANNEL ? conversation.channelAddress : null;
+    // A web chat conversation's pages seen on its website, as of this sync. They are part of the header's
+    // digest, so a sync after the visitor moved on updates the header.
+    const websiteId = await websiteOfConversation(this.options.db, conversation);
     const pages = websiteId ? await recentPageViews(this.options.db, conversation.contactId, websiteId, HEADER_PAGES) : [];
     return {
       header: {
@@ -172,7 +173,7 @@ export class SlackMirror implements ConversationMirror {
         team: team?.name ?? null,
         lastPages: pages.map((page) => page.title?.trim() || page.url),
       },
-      channel: team?.slackChannelId ?? this.options.defaultChannel,
+      channel: team?.locations[SLACK_TARGET] ?? this.options.defaultChannel,
     };
   }
 }

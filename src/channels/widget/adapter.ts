@@ -1,5 +1,5 @@
 import type { ChannelAdapter, OutboundDelivery, SendReceipt } from '../../core/ports/channel-adapter';
-import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import { WIDGET_CHANNEL } from './name';
 
 /**
  * Replies to widget visitors need no sending: the message is in the database and its event on the bus,

@@ -3,6 +3,7 @@ import { SYSTEM } from '../../core/actor';
 import type { Database } from '../../core/database';
 import { escapeHtml } from '../../core/html';
 import { DEMO_WEBSITE_KEY, ensureDemoWebsite } from '../../core/websites/demo';
+import { WIDGET_CHANNEL } from './name';
 
 export interface DemoRouteOptions {
   db: Database;
@@ -104,7 +105,7 @@ export function demoRoutes({ db, publicUrl, port, enabled }: DemoRouteOptions): 
   const router = Router();
   if (!enabled) return router;
   router.get('/demo', async (_req, res) => {
-    const { website } = await ensureDemoWebsite(db, { publicUrl, port }, SYSTEM);
+    const { website } = await ensureDemoWebsite(db, WIDGET_CHANNEL, { publicUrl, port }, SYSTEM);
     res.setHeader('Content-Security-Policy', DEMO_PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
     // helmet's no-referrer would leave the widget's same-origin requests without any page origin in older browsers.

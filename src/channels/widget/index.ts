@@ -8,12 +8,13 @@ import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { RateLimits } from '../../core/ports/rate-limits';
 import type { Signals } from '../../core/ports/signals';
-import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import { WIDGET_CHANNEL } from './name';
 import type { ChannelModule } from '../channel';
 import { WidgetDeliveryAdapter } from './adapter';
 import { widgetAssetRoutes } from './assets';
 import { demoRoutes } from './demo-page';
 import { widgetRouter } from './http/router';
+import { websiteRoutes } from './http/websites-routes';
 import { VisitorMessages } from './messages';
 import { WidgetSockets } from './socket/server';
 import { VisitorTokens } from './tokens';
@@ -52,6 +53,7 @@ export function widgetChannel(options: WidgetChannelOptions): ChannelModule {
     name: WIDGET_CHANNEL,
     adapter: new WidgetDeliveryAdapter(),
     http: (live) => ({
+      apiRoutes: websiteRoutes({ db, publicUrl: options.publicUrl, channel: WIDGET_CHANNEL }),
       webhookRoutes: Router().use(
         widgetAssetRoutes(),
         demoRoutes({ db, publicUrl: options.publicUrl, port: options.demoPage.port, enabled: options.demoPage.enabled }),

@@ -9,7 +9,7 @@ import type { RateLimits } from '../../core/ports/rate-limits';
 import { toJson } from '../../core/serialize';
 import { applyVisitorProfile, type VisitorProfile } from '../../core/visitors/profile';
 import { openConversationOf, type Visitor } from '../../core/visitors/visitors';
-import { WIDGET_CHANNEL } from '../../core/websites/websites';
+import { WIDGET_CHANNEL } from './name';
 import type { WidgetMessage } from './protocol';
 import type { WidgetViews } from './views';
 

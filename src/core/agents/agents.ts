@@ -5,31 +5,34 @@ import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
-import type { Agent, AgentStatus } from '../model/types';
+import type { Agent, AgentStatus, ChannelName } from '../model/types';
 import { toJson, type Json } from '../serialize';
 import { uniquely } from '../unique';
+import { accountsOf, setAccounts, type AgentAccounts } from './accounts';
 import { setTeams, teamIdsOf } from './members';
 
 export interface AgentInput {
   name: string;
   email: string;
-  slackUserId?: string | null;
   status?: AgentStatus;
   capacity?: number;
   /** The teams the agent belongs to (replaced as a whole by a patch). */
   teamIds?: string[];
+  /** The agent's account on each channel named (null: none there); a patch leaves other channels' as they are. */
+  accounts?: Record<ChannelName, string | null>;
 }
 
 export type AgentPatch = Partial<AgentInput>;
 
-/** An agent as the API and the CLI show them: with the ids of their teams. */
-export type AgentView = Json<Agent> & { teamIds: string[] };
+/** An agent as the API and the CLI show them: with the ids of their teams and their channel accounts. */
+export type AgentView = Json<Agent> & { teamIds: string[]; accounts: AgentAccounts };
 
 const DEFAULT_CAPACITY = 10;
 
 async function viewsOf(manager: EntityManager, agents: Agent[]): Promise<AgentView[]> {
-  const teams = await teamIdsOf(manager, agents.map((a) => a.id));
-  return agents.map((agent) => ({ ...toJson(agent), teamIds: teams.get(agent.id) ?? [] }));
+  const ids = agents.map((a) => a.id);
+  const [teams, accounts] = await Promise.all([teamIdsOf(manager, ids), accountsOf(manager, ids)]);
+  return agents.map((agent) => ({ ...toJson(agent), teamIds: teams.get(agent.id) ?? [], accounts: accounts.get(agent.id) ?? {} }));
 }
 
 export async function listAgents(db: Database): Promise<AgentView[]> {
@@ -58,25 +61,25 @@ export async function createAgent(db: Database, input: AgentInput, actor: Actor)
     id: newId(),
     name: input.name,
     email: input.email,
-    slackUserId: input.slackUserId ?? null,
     status: input.status ?? 'offline',
     capacity: input.capacity ?? DEFAULT_CAPACITY,
     createdAt: now,
     updatedAt: now,
   };
-  const teamIds = await uniquely('agent', () =>
+  return uniquely('agent', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Agent', agent);
-      const teams = await setTeams(manager, agent.id, input.teamIds ?? []);
-      await recordAudit(manager, actor, { action: 'agent.created', entityType: 'agent', entityId: agent.id, after: { ...toJson(agent), teamIds: teams } });
-      return teams;
+      const accounts = await setAccounts(manager, agent.id, input.accounts ?? {});
+      const teamIds = await setTeams(manager, agent.id, input.teamIds ?? []);
+      const view = { ...toJson(agent), teamIds, accounts };
+      await recordAudit(manager, actor, { action: 'agent.created', entityType: 'agent', entityId: agent.id, after: view });
+      return view;
     }),
   );
-  return { ...toJson(agent), teamIds };
 }
 
 export async function updateAgent(db: Database, id: string, patch: AgentPatch, actor: Actor): Promise<AgentView> {
-  const { teamIds, ...fields } = patch;
+  const { teamIds, accounts, ...fields } = patch;
   return uniquely('agent', () =>
     db.transaction(async (manager) => {
       const agent = await repo(manager, 'Agent').findOneBy({ id });
@@ -85,18 +88,15 @@ export async function updateAgent(db: Database, id: string, patch: AgentPatch, a
       await updateRow(manager, 'Agent', id, { ...fields, updatedAt: updated.updatedAt });
       const teamsBefore = (await teamIdsOf(manager, [id])).get(id) ?? [];
       const teams = teamIds === undefined ? teamsBefore : await setTeams(manager, id, teamIds);
-      // The membership is part of the agent's change, audited in the same entry.
-      const before = { ...valuesBefore(agent, fields), ...(teamIds === undefined ? {} : { teamIds: teamsBefore }) };
-      const after = { ...fields, ...(teamIds === undefined ? {} : { teamIds: teams }) };
+      const accountsBefore = (await accountsOf(manager, [id])).get(id) ?? {};
+      const accountsAfter = accounts ? await setAccounts(manager, id, accounts) : accountsBefore;
+      // The membership and the accounts are part of the agent's change, audited in the same entry.
+      const before = { ...valuesBefore(agent, fields), ...(teamIds === undefined ? {} : { teamIds: teamsBefore }), ...(accounts ? { accounts: accountsBefore } : {}) };
+      const after = { ...fields, ...(teamIds === undefined ? {} : { teamIds: teams }), ...(accounts ? { accounts: accountsAfter } : {}) };
       await recordAudit(manager, actor, { action: 'agent.updated', entityType: 'agent', entityId: id, before, after });
-      return { ...toJson(updated), teamIds: teams };
+      return { ...toJson(updated), teamIds: teams, accounts: accountsAfter };
     }),
   );
-}
-
-/** The agent with this Slack user id, if any. */
-export async function agentOfSlackUser(db: Database, slackUserId: string): Promise<Agent | undefined> {
-  return (await repo(db.manager, 'Agent').findOneBy({ slackUserId })) ?? undefined;
 }
 
 /** The agent with this email address (stored lower-case), if any. */

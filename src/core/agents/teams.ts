@@ -5,46 +5,63 @@ import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
-import type { Team } from '../model/types';
+import type { ChannelName, Team } from '../model/types';
 import { toJson, type Json } from '../serialize';
 import { uniquely } from '../unique';
+import { locationsOf, setLocations, type TeamLocations } from './locations';
 
 export interface TeamInput {
   name: string;
-  slackChannelId?: string | null;
+  /** Where each channel named keeps the team's conversations (null: its default); a patch leaves other channels' as they are. */
+  locations?: Record<ChannelName, string | null>;
 }
 
-export async function listTeams(db: Database): Promise<Json<Team>[]> {
-  return (await repo(db.manager, 'Team').find({ order: { name: 'ASC' } })).map(toJson);
+/** A team as the API shows it: with its channels' locations. */
+export type TeamView = Json<Team> & { locations: TeamLocations };
+
+async function viewsOf(manager: EntityManager, teams: Team[]): Promise<TeamView[]> {
+  const locations = await locationsOf(manager, teams.map((t) => t.id));
+  return teams.map((team) => ({ ...toJson(team), locations: locations.get(team.id) ?? {} }));
 }
 
-export async function getTeam(db: Database, id: string): Promise<Json<Team>> {
+export async function listTeams(db: Database): Promise<TeamView[]> {
+  return viewsOf(db.manager, await repo(db.manager, 'Team').find({ order: { name: 'ASC' } }));
+}
+
+export async function getTeam(db: Database, id: string): Promise<TeamView> {
   const team = await repo(db.manager, 'Team').findOneBy({ id });
-  if (!team) throw new NotFoundError(`Team ${id}`);
-  return toJson(team);
+  const [view] = team ? await viewsOf(db.manager, [team]) : [];
+  if (!view) throw new NotFoundError(`Team ${id}`);
+  return view;
 }
 
-export async function createTeam(db: Database, input: TeamInput, actor: Actor): Promise<Json<Team>> {
+export async function createTeam(db: Database, input: TeamInput, actor: Actor): Promise<TeamView> {
   const now = new Date();
-  const team: Team = { id: newId(), name: input.name, slackChannelId: input.slackChannelId ?? null, createdAt: now, updatedAt: now };
-  await uniquely('team', () =>
+  const team: Team = { id: newId(), name: input.name, createdAt: now, updatedAt: now };
+  return uniquely('team', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Team', team);
-      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name, slackChannelId: team.slackChannelId } });
+      const locations = await setLocations(manager, team.id, input.locations ?? {});
+      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name, locations } });
+      return { ...toJson(team), locations };
     }),
   );
-  return toJson(team);
 }
 
-export async function updateTeam(db: Database, id: string, patch: Partial<TeamInput>, actor: Actor): Promise<Json<Team>> {
+export async function updateTeam(db: Database, id: string, patch: Partial<TeamInput>, actor: Actor): Promise<TeamView> {
+  const { locations, ...fields } = patch;
   return uniquely('team', () =>
     db.transaction(async (manager) => {
       const team = await repo(manager, 'Team').findOneBy({ id });
       if (!team) throw new NotFoundError(`Team ${id}`);
-      const updated: Team = { ...team, ...patch, updatedAt: new Date() };
-      await updateRow(manager, 'Team', id, { ...patch, updatedAt: updated.updatedAt });
-      await recordAudit(manager, actor, { action: 'team.updated', entityType: 'team', entityId: id, before: valuesBefore(team, patch), after: { ...patch } });
-      return toJson(updated);
+      const updated: Team = { ...team, ...fields, updatedAt: new Date() };
+      await updateRow(manager, 'Team', id, { ...fields, updatedAt: updated.updatedAt });
+      const locationsBefore = (await locationsOf(manager, [id])).get(id) ?? {};
+      const locationsAfter = locations ? await setLocations(manager, id, locations) : locationsBefore;
+      const before = { ...valuesBefore(team, fields), ...(locations ? { locations: locationsBefore } : {}) };
+      const after = { ...fields, ...(locations ? { locations: locationsAfter } : {}) };
+      await recordAudit(manager, actor, { action: 'team.updated', entityType: 'team', entityId: id, before, after });
+      return { ...toJson(updated), locations: locationsAfter };
     }),
   );
 }

@@ -3,7 +3,7 @@ import { repo } from '../model/schemas';
 import type { PageView, Rating } from '../model/types';
 import { recentPageViews } from '../page-views/list';
 import type { Json } from '../serialize';
-import { WIDGET_CHANNEL } from '../websites/websites';
+import { websiteOfConversation } from '../websites/websites';
 import { getConversation, type ConversationView } from './list';
 
 /** How many of the visitor's last pages a conversation shows. */
@@ -21,8 +21,7 @@ export type ConversationDetails = ConversationView & {
  */
 export async function getConversationDetails(db: Database, id: string): Promise<ConversationDetails> {
   const conversation = await getConversation(db, id);
-  // A widget conversation's address is its website's id.
-  const websiteId = conversation.channel === WIDGET_CHANNEL ? conversation.channelAddress : null;
+  const websiteId = await websiteOfConversation(db, conversation);
   const [pageViews, rating] = await Promise.all([
     websiteId ? recentPageViews(db, conversation.contactId, websiteId, CONVERSATION_PAGE_VIEWS) : Promise.resolve([]),
     repo(db.manager, 'Rating').findOneBy({ conversationId: id }),

@@ -1,6 +1,6 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
-import type { Agent, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamMember, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -10,7 +10,9 @@ interface EntityTypes {
   Conversation: Conversation;
   Message: Message;
   Agent: Agent;
+  AgentAccount: AgentAccount;
   Team: Team;
+  TeamLocation: TeamLocation;
   ApiKey: ApiKey;
   OutboxEvent: OutboxEvent;
   IdempotencyRecord: IdempotencyRecord;
@@ -125,13 +127,22 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       id,
       name: short(200),
       email: short(320),
-      slackUserId: short(64, true),
       status: short(16),
       capacity: { type: 'integer' },
       createdAt: at(),
       updatedAt: at(),
     }),
-    schema('Team', 'teams', { id, name: short(200), slackChannelId: short(32, true), createdAt: at(), updatedAt: at() }),
+    schema('AgentAccount', 'agent_accounts', {
+      channel: { type: 'varchar', length: 32, primary: true },
+      accountId: { type: 'varchar', length: 64, primary: true },
+      agentId: ref(),
+    }),
+    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }),
+    schema('TeamLocation', 'team_locations', {
+      teamId: { type: 'varchar', length: 36, primary: true },
+      channel: { type: 'varchar', length: 32, primary: true },
+      location: short(64),
+    }),
     schema('Inbox', 'inboxes', {
       id,
       channel: short(32),

@@ -98,7 +98,6 @@ export interface Agent {
   id: string;
   name: string;
   email: string;
-  slackUserId: string | null;
   status: AgentStatus;
   capacity: number;
   createdAt: Date;
@@ -108,10 +107,25 @@ export interface Agent {
 export interface Team {
   id: string;
   name: string;
-  /** The Slack channel where the team's conversations get their threads; else SLACK_DEFAULT_CHANNEL. */
-  slackChannelId: string | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * An agent's own account on a channel where agents work (their user id there), which that channel maps
+ * to the agent on every event: one account per agent and channel, one agent per account.
+ */
+export interface AgentAccount {
+  channel: ChannelName;
+  accountId: string;
+  agentId: string;
+}
+
+/** Where a channel keeps a team's conversations (a channel of a chat tool); teams without one get the channel's default. */
+export interface TeamLocation {
+  teamId: string;
+  channel: ChannelName;
+  location: string;
 }
 
 /** One of the business's addresses on a channel (a Twilio number, a mailbox) and the team it belongs to. */

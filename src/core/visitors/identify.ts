@@ -7,11 +7,10 @@ import { IdentityNotVerifiedError } from '../errors';
 import { events } from '../events';
 import { newId } from '../ids';
 import { insertRows, repo } from '../model/schemas';
-import type { ChannelIdentity, Conversation, OutboxEvent } from '../model/types';
+import type { ChannelIdentity, ChannelName, Conversation, OutboxEvent } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
-import { WIDGET_CHANNEL } from '../websites/websites';
 import { applyVisitorProfile, type VisitorProfile } from './profile';
 import { userAddress, type Visitor } from './visitors';
 
@@ -69,15 +68,16 @@ async function joinUser({ db, outbox }: { db: Database; outbox: Outbox }, visito
     // The browser's identity first, then the user's: every identify takes the locks in this order.
     const [browser] = await sql.rows<IdentityRow>(`SELECT id, "contactId" FROM channel_identities WHERE id = ?${lock}`, [visitor.identity.id]);
     if (!browser) throw new Error(`visitor identity ${visitor.identity.id} vanished`);
+    const { channel } = visitor.identity;
     const address = userAddress(visitor.website.id, userId);
-    const [user] = await sql.rows<IdentityRow>(`SELECT id, "contactId" FROM channel_identities WHERE channel = ? AND address = ?${lock}`, [WIDGET_CHANNEL, address]);
+    const [user] = await sql.rows<IdentityRow>(`SELECT id, "contactId" FROM channel_identities WHERE channel = ? AND address = ?${lock}`, [channel, address]);
     const now = new Date();
 
     let target = user?.contactId;
     if (target === undefined) {
       // The browser's contact becomes the user's, unless it is already another user's (a shared computer).
-      target = (await isSomeUsersContact(manager, browser.contactId)) ? await createContact(manager, now) : browser.contactId;
-      const identity: ChannelIdentity = { id: newId(), contactId: target, channel: WIDGET_CHANNEL, address, optedOutAt: null, createdAt: now };
+      target = (await isSomeUsersContact(manager, channel, browser.contactId)) ? await createContact(manager, now) : browser.contactId;
+      const identity: ChannelIdentity = { id: newId(), contactId: target, channel, address, optedOutAt: null, createdAt: now };
       await insertRows(manager, 'ChannelIdentity', identity);
       await recordAudit(manager, actorOfContact(target), { action: 'visitor.identified', entityType: 'channel_identity', entityId: identity.id, after: { websiteId: visitor.website.id, userId } });
     }
@@ -87,8 +87,8 @@ async function joinUser({ db, outbox }: { db: Database; outbox: Outbox }, visito
   });
 }
 
-async function isSomeUsersContact(manager: EntityManager, contactId: string): Promise<boolean> {
-  return repo(manager, 'ChannelIdentity').existsBy({ contactId, channel: WIDGET_CHANNEL, address: Like('user:%') });
+async function isSomeUsersContact(manager: EntityManager, channel: ChannelName, contactId: string): Promise<boolean> {
+  return repo(manager, 'ChannelIdentity').existsBy({ contactId, channel, address: Like('user:%') });
 }
 
 async function createContact(manager: EntityManager, now: Date): Promise<string> {

@@ -2,26 +2,25 @@ import type { SelectQueryBuilder } from 'typeorm';
 import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { repo } from '../model/schemas';
-import type { Conversation, Message } from '../model/types';
+import type { ChannelName, Conversation, Message } from '../model/types';
 import { pastPosition } from '../pagination';
-import { WIDGET_CHANNEL } from '../websites/websites';
 
 /**
- * Whose conversations a widget visitor sees, on one website: an anonymous visitor those of its own
- * browser identity; a visitor verified as one of the site's users those of the user's contact, from
- * every device. Never anything else, whatever the visitor sends.
+ * Whose conversations a widget visitor sees, on one website (on the visitors' channel): an anonymous
+ * visitor those of its own browser identity; a visitor verified as one of the site's users those of the
+ * user's contact, from every device. Never anything else, whatever the visitor sends.
  */
-export type VisitorScope = { websiteId: string; kind: 'visitor'; identityId: string } | { websiteId: string; kind: 'user'; contactId: string };
+export type VisitorScope = { channel: ChannelName; websiteId: string } & ({ kind: 'visitor'; identityId: string } | { kind: 'user'; contactId: string });
 
 type ConversationKeys = Pick<Conversation, 'channel' | 'channelAddress' | 'identityId' | 'contactId'>;
 
 export function isVisibleTo(scope: VisitorScope, conversation: ConversationKeys): boolean {
-  if (conversation.channel !== WIDGET_CHANNEL || conversation.channelAddress !== scope.websiteId) return false;
+  if (conversation.channel !== scope.channel || conversation.channelAddress !== scope.websiteId) return false;
   return scope.kind === 'visitor' ? conversation.identityId === scope.identityId : conversation.contactId === scope.contactId;
 }
 
 function whereVisible<T extends object>(query: SelectQueryBuilder<T>, alias: string, scope: VisitorScope): SelectQueryBuilder<T> {
-  query.andWhere(`${alias}.channel = :widgetChannel AND ${alias}.channelAddress = :scopeWebsiteId`, { widgetChannel: WIDGET_CHANNEL, scopeWebsiteId: scope.websiteId });
+  query.andWhere(`${alias}.channel = :scopeChannel AND ${alias}.channelAddress = :scopeWebsiteId`, { scopeChannel: scope.channel, scopeWebsiteId: scope.websiteId });
   return scope.kind === 'visitor'
     ? query.andWhere(`${alias}.identityId = :scopeIdentityId`, { scopeIdentityId: scope.identityId })
     : query.andWhere(`${alias}.contactId = :scopeContactId`, { scopeContactId: scope.contactId });

@@ -1,14 +1,13 @@
 import type { Database } from '../database';
 import { newId } from '../ids';
 import { insertRows, repo } from '../model/schemas';
-import type { ChannelIdentity, Contact, Conversation, Website } from '../model/types';
-import { WIDGET_CHANNEL } from '../websites/websites';
+import type { ChannelIdentity, ChannelName, Contact, Conversation, Website } from '../model/types';
 import type { VisitorScope } from './scope';
 
 /** A widget visitor as a request knows them once their token checked out. */
 export interface Visitor {
   website: Website;
-  /** The browser's own identity: channel `widget`, address = the visitor id. */
+  /** The browser's own identity: on the visitors' channel, address = the visitor id. */
   identity: ChannelIdentity;
   /** The site's own id of the user, once `identify` verified it. */
   userId: string | null;
@@ -27,11 +26,11 @@ export function userAddress(websiteId: string, userId: string): string {
   return `user:${websiteId}:${userId}`;
 }
 
-/** A new anonymous visitor: a browser identity with a contact of its own, which knows nothing yet. */
-export async function createVisitor(db: Database): Promise<ChannelIdentity> {
+/** A new anonymous visitor on `channel`: a browser identity with a contact of its own, which knows nothing yet. */
+export async function createVisitor(db: Database, channel: ChannelName): Promise<ChannelIdentity> {
   const now = new Date();
   const contact: Contact = { id: newId(), name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now };
-  const identity: ChannelIdentity = { id: newId(), contactId: contact.id, channel: WIDGET_CHANNEL, address: newId(), optedOutAt: null, createdAt: now };
+  const identity: ChannelIdentity = { id: newId(), contactId: contact.id, channel, address: newId(), optedOutAt: null, createdAt: now };
   await db.transaction(async (manager) => {
     await insertRows(manager, 'Contact', contact);
     await insertRows(manager, 'ChannelIdentity', identity);
@@ -41,18 +40,18 @@ export async function createVisitor(db: Database): Promise<ChannelIdentity> {
 
 /**
  * The visitor a token names, or null when its identities are gone (the contact was deleted) or it names
- * something that is no browser identity.
+ * something that is no browser identity on `channel`.
  */
-export async function loadVisitor(db: Database, website: Website, claims: { identityId: string; userId: string | null }): Promise<Visitor | null> {
+export async function loadVisitor(db: Database, channel: ChannelName, website: Website, claims: { identityId: string; userId: string | null }): Promise<Visitor | null> {
   const identities = repo(db.manager, 'ChannelIdentity');
-  const identity = await identities.findOneBy({ id: claims.identityId, channel: WIDGET_CHANNEL });
+  const identity = await identities.findOneBy({ id: claims.identityId, channel });
   if (!identity || identity.address.startsWith('user:')) return null;
   if (claims.userId === null) {
-    return { website, identity, userId: null, contactId: identity.contactId, scope: { websiteId: website.id, kind: 'visitor', identityId: identity.id }, sender: identity };
+    return { website, identity, userId: null, contactId: identity.contactId, scope: { channel, websiteId: website.id, kind: 'visitor', identityId: identity.id }, sender: identity };
   }
-  const user = await identities.findOneBy({ channel: WIDGET_CHANNEL, address: userAddress(website.id, claims.userId) });
+  const user = await identities.findOneBy({ channel, address: userAddress(website.id, claims.userId) });
   if (!user) return null;
-  return { website, identity, userId: claims.userId, contactId: user.contactId, scope: { websiteId: website.id, kind: 'user', contactId: user.contactId }, sender: user };
+  return { website, identity, userId: claims.userId, contactId: user.contactId, scope: { channel, websiteId: website.id, kind: 'user', contactId: user.contactId }, sender: user };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Actor } from '../actor';
 import type { Database } from '../database';
-import type { Website } from '../model/types';
+import type { ChannelName, Website } from '../model/types';
 import { toJson, type Json } from '../serialize';
 import { retryOnUniqueViolation } from '../unique';
 import { normalizeAllowedOrigin, originOf } from './origins';
@@ -24,7 +24,7 @@ export function demoOrigins({ publicUrl, port }: DemoSite): string[] {
  * Makes sure the demo website exists and allows the origins the hub is reached at now (a changed
  * PUBLIC_URL or PORT adds its origin; origins added by hand stay). Shared by `seed-demo` and /demo.
  */
-export async function ensureDemoWebsite(db: Database, site: DemoSite, actor: Actor): Promise<{ website: Json<Website>; created: boolean }> {
+export async function ensureDemoWebsite(db: Database, channel: ChannelName, site: DemoSite, actor: Actor): Promise<{ website: Json<Website>; created: boolean }> {
   const origins = demoOrigins(site);
   // Two processes serving /demo at once race to create it; the loser's retry finds the winner's.
   return retryOnUniqueViolation(async () => {
@@ -32,6 +32,7 @@ export async function ensureDemoWebsite(db: Database, site: DemoSite, actor: Act
     if (!existing) {
       const website = await createWebsite(
         db,
+        channel,
         {
           name: 'Demo shop',
           allowedOrigins: origins,
@@ -45,6 +46,6 @@ export async function ensureDemoWebsite(db: Database, site: DemoSite, actor: Act
     }
     const missing = origins.filter((origin) => !existing.allowedOrigins.includes(origin));
     if (missing.length === 0) return { website: toJson(existing), created: false };
-    return { website: await updateWebsite(db, existing.id, { allowedOrigins: [...existing.allowedOrigins, ...missing] }, actor), created: false };
+    return { website: await updateWebsite(db, channel, existing.id, { allowedOrigins: [...existing.allowedOrigins, ...missing] }, actor), created: false };
   });
 }

@@ -7,11 +7,8 @@ import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
-import type { Website, WebsiteLocale, WebsitePosition } from '../model/types';
+import type { ChannelName, Conversation, Website, WebsiteLocale, WebsitePosition } from '../model/types';
 import { toJson, type Json } from '../serialize';
-
-/** The channel name of the web chat widget: its identities, conversations and inboxes. */
-export const WIDGET_CHANNEL = 'widget';
 
 /** The launcher's colour when none is given: white text on it passes WCAG AA. */
 export const DEFAULT_WEBSITE_COLOR = '#2563eb';
@@ -74,18 +71,34 @@ export async function getWebsite(db: Database, id: string): Promise<Json<Website
 }
 
 /**
- * The website's inbox, which gives its conversations the website's team the way a Twilio number's inbox
- * does (`routeOf`): kept in step with the website in the same transaction.
+ * The website's inbox on `channel` (the channel its visitors write on), at the website's id: it gives
+ * the website's conversations its team the way a phone number's inbox does (`routeOf`), kept in step
+ * with the website in the same transaction.
  */
-async function syncInbox(manager: EntityManager, website: Website): Promise<void> {
+async function syncInbox(manager: EntityManager, channel: ChannelName, website: Website): Promise<void> {
   const inboxes = repo(manager, 'Inbox');
   const changes = { name: website.name, teamId: website.teamId, updatedAt: website.updatedAt };
-  const { affected } = await inboxes.update({ channel: WIDGET_CHANNEL, address: website.id }, changes);
-  if (!affected) await insertRows(manager, 'Inbox', { id: newId(), channel: WIDGET_CHANNEL, address: website.id, createdAt: website.updatedAt, ...changes });
+  const { affected } = await inboxes.update({ channel, address: website.id }, changes);
+  if (!affected) await insertRows(manager, 'Inbox', { id: newId(), channel, address: website.id, createdAt: website.updatedAt, ...changes });
 }
 
-/** Creates a website with a new random key (or `key`, for the demo's fixed one) and identity secret. */
-export async function createWebsite(db: Database, input: WebsiteInput, actor: Actor, key = newWebsiteKey()): Promise<Json<Website>> {
+/**
+ * The website a conversation came in on, if any: its business address is the website's id, at the
+ * website's inbox on the conversation's channel.
+ */
+export async function websiteOfConversation(db: Database, conversation: Pick<Conversation, 'channel' | 'channelAddress'>): Promise<string | null> {
+  const { channel, channelAddress } = conversation;
+  if (channelAddress === null) return null;
+  const query = repo(db.manager, 'Website').createQueryBuilder('w').innerJoin('Inbox', 'i', 'i.address = w.id');
+  const found = await query.where('w.id = :channelAddress AND i.channel = :channel', { channelAddress, channel }).getExists();
+  return found ? channelAddress : null;
+}
+
+/**
+ * Creates a website with a new random key (or `key`, for the demo's fixed one) and identity secret;
+ * its visitors write on `channel`.
+ */
+export async function createWebsite(db: Database, channel: ChannelName, input: WebsiteInput, actor: Actor, key = newWebsiteKey()): Promise<Json<Website>> {
   const now = new Date();
   const website: Website = {
     id: newId(),
@@ -110,20 +123,20 @@ export async function createWebsite(db: Database, input: WebsiteInput, actor: Ac
   await db.transaction(async (manager) => {
     if (website.teamId) await requireTeams(manager, [{ path: 'teamId', id: website.teamId }]);
     await insertRows(manager, 'Website', website);
-    await syncInbox(manager, website);
+    await syncInbox(manager, channel, website);
     await recordAudit(manager, actor, { action: 'website.created', entityType: 'website', entityId: website.id, after: audited(website) });
   });
   return toJson(website);
 }
 
-export async function updateWebsite(db: Database, id: string, patch: WebsitePatch, actor: Actor): Promise<Json<Website>> {
+export async function updateWebsite(db: Database, channel: ChannelName, id: string, patch: WebsitePatch, actor: Actor): Promise<Json<Website>> {
   const changes: WebsitePatch = patch.allowedOrigins ? { ...patch, allowedOrigins: [...new Set(patch.allowedOrigins)] } : { ...patch };
   return db.transaction(async (manager) => {
     const website = await findWebsite(manager, id);
     if (changes.teamId) await requireTeams(manager, [{ path: 'teamId', id: changes.teamId }]);
     const updated: Website = { ...website, ...changes, updatedAt: new Date() };
     await updateRow(manager, 'Website', id, { ...changes, updatedAt: updated.updatedAt });
-    if (changes.teamId !== undefined || changes.name !== undefined) await syncInbox(manager, updated);
+    if (changes.teamId !== undefined || changes.name !== undefined) await syncInbox(manager, channel, updated);
     await recordAudit(manager, actor, { action: 'website.updated', entityType: 'website', entityId: id, before: valuesBefore(website, changes), after: { ...changes } });
     return toJson(updated);
   });
@@ -141,10 +154,10 @@ export async function rotateIdentitySecret(db: Database, id: string, actor: Acto
 }
 
 /** Deletes a website and its inbox; its page views go with it (foreign key cascade), its conversations stay. */
-export async function deleteWebsite(db: Database, id: string, actor: Actor): Promise<void> {
+export async function deleteWebsite(db: Database, channel: ChannelName, id: string, actor: Actor): Promise<void> {
   await db.transaction(async (manager) => {
     const website = await findWebsite(manager, id);
-    await repo(manager, 'Inbox').delete({ channel: WIDGET_CHANNEL, address: id });
+    await repo(manager, 'Inbox').delete({ channel, address: id });
     await repo(manager, 'Website').delete({ id });
     await recordAudit(manager, actor, { action: 'website.deleted', entityType: 'website', entityId: id, before: audited(website) });
   });

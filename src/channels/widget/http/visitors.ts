@@ -3,6 +3,7 @@ import type { Website } from '../../../core/model/types';
 import { identifyVisitor } from '../../../core/visitors/identify';
 import { applyVisitorProfile } from '../../../core/visitors/profile';
 import { createVisitor } from '../../../core/visitors/visitors';
+import { WIDGET_CHANNEL } from '../name';
 import { isWebsiteOnline } from '../../../core/websites/presence';
 import { parseInput } from '../../../http/validation';
 import type { VisitorSession, WidgetSettings } from '../protocol';
@@ -44,7 +45,7 @@ export function visitorRoutes(deps: WidgetHttpDeps, use: WidgetMiddleware): Rout
 
   router.post('/visitors', rateLimited(deps.rateLimits, 'visitors'), async (_req, res) => {
     const website = websiteOf(res);
-    const identity = await createVisitor(db);
+    const identity = await createVisitor(db, WIDGET_CHANNEL);
     const session: VisitorSession = { token: tokens.issue({ identityId: identity.id, websiteId: website.id, userId: null }), visitorId: identity.address, userId: null };
     res.status(201).json(session);
   });

@@ -3,7 +3,7 @@ import type { StreamedEvent } from '../../../core/events';
 import type { Conversation } from '../../../core/model/types';
 import type { Signal } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
-import { WIDGET_CHANNEL } from '../../../core/websites/websites';
+import { WIDGET_CHANNEL } from '../name';
 import type { LiveEvent, LiveStream } from '../../../core/ports/live-feed';
 import type { WidgetConversation, WidgetMessage } from '../protocol';
 import type { WidgetViews } from '../views';

@@ -8,6 +8,7 @@ import type { Signals } from '../../../core/ports/signals';
 import type { Json } from '../../../core/serialize';
 import { findVisibleMessage, isVisibleTo } from '../../../core/visitors/scope';
 import { loadVisitor, type Visitor } from '../../../core/visitors/visitors';
+import { WIDGET_CHANNEL } from '../name';
 import { isWebsiteOnline } from '../../../core/websites/presence';
 import { isAtOrBefore, visitorHistory, type HistoryPosition } from '../history';
 import type { ClientFrame, ServerFrame, WidgetConversation, WidgetMessage } from '../protocol';
@@ -173,7 +174,7 @@ export class SocketSession implements RoutedSession {
     clearTimeout(this.helloTimer);
     const { db, tokens, router, views } = this.deps;
     const claims = tokens.verify(token);
-    const visitor = claims?.websiteId === this.website.id ? await loadVisitor(db, this.website, claims) : null;
+    const visitor = claims?.websiteId === this.website.id ? await loadVisitor(db, WIDGET_CHANNEL, this.website, claims) : null;
     if (!visitor) {
       this.close(CLOSE.unauthorized, 'invalid visitor token');
       return;

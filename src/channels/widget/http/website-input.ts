@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { normalizeAllowedOrigin } from '../../core/websites/origins';
-import { nameInput, storedText } from '../../http/inputs';
+import { normalizeAllowedOrigin } from '../../../core/websites/origins';
+import { nameInput, storedText } from '../../../http/inputs';
 
 /**
  * A website's settings as the REST API and the CLI take them (one schema, so both refuse the same

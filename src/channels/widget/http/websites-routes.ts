@@ -1,18 +1,20 @@
 import { z } from 'zod';
-import { actorOfApiKey } from '../../core/actor';
-import type { Database } from '../../core/database';
-import type { ApiKey, Website } from '../../core/model/types';
-import type { Json } from '../../core/serialize';
-import { createWebsite, deleteWebsite, getWebsite, listWebsites, rotateIdentitySecret, updateWebsite, widgetSnippet } from '../../core/websites/websites';
-import { hasScope } from '../../http/auth';
-import { route, type RouteSpec } from '../../http/route';
-import { idParams } from '../../http/params';
-import { websiteView } from '../../http/views';
+import { actorOfApiKey } from '../../../core/actor';
+import type { Database } from '../../../core/database';
+import type { ApiKey, ChannelName, Website } from '../../../core/model/types';
+import type { Json } from '../../../core/serialize';
+import { createWebsite, deleteWebsite, getWebsite, listWebsites, rotateIdentitySecret, updateWebsite, widgetSnippet } from '../../../core/websites/websites';
+import { hasScope } from '../../../http/auth';
+import { route, type RouteSpec } from '../../../http/route';
+import { idParams } from '../../../http/params';
+import { websiteView } from '../../../http/views';
 import { websiteCreateInput, websitePatchInput } from './website-input';
 
 export interface WebsiteRouteDeps {
   db: Database;
   publicUrl: string;
+  /** The channel websites' visitors write on, where their inboxes are. */
+  channel: ChannelName;
 }
 
 /** A website as the API shows it: the identity secret only to admin keys, which can change it anyway. */
@@ -22,7 +24,7 @@ function shown(website: Json<Website>, apiKey: ApiKey, publicUrl: string) {
 }
 
 /** The websites that embed the chat widget: their keys, allowed origins, look and team. */
-export function websiteRoutes({ db, publicUrl }: WebsiteRouteDeps): RouteSpec[] {
+export function websiteRoutes({ db, publicUrl, channel }: WebsiteRouteDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -61,7 +63,7 @@ export function websiteRoutes({ db, publicUrl }: WebsiteRouteDeps): RouteSpec[] 
       example: { name: 'Shop', allowedOrigins: ['https://shop.example.com', 'https://*.example.com'], color: '#0f766e', greeting: 'Hi! How can we help?', position: 'right', locale: 'en' },
       responses: { 201: { description: 'The new website', schema: websiteView } },
       async handler({ body, apiKey }) {
-        return { status: 201, body: shown(await createWebsite(db, body, actorOfApiKey(apiKey)), apiKey, publicUrl) };
+        return { status: 201, body: shown(await createWebsite(db, channel, body, actorOfApiKey(apiKey)), apiKey, publicUrl) };
       },
     }),
     route({
@@ -77,7 +79,7 @@ export function websiteRoutes({ db, publicUrl }: WebsiteRouteDeps): RouteSpec[] 
       errors: [404],
       responses: { 200: { description: 'The website after the change', schema: websiteView } },
       async handler({ params, body, apiKey }) {
-        return { status: 200, body: shown(await updateWebsite(db, params.id, body, actorOfApiKey(apiKey)), apiKey, publicUrl) };
+        return { status: 200, body: shown(await updateWebsite(db, channel, params.id, body, actorOfApiKey(apiKey)), apiKey, publicUrl) };
       },
     }),
     route({
@@ -105,7 +107,7 @@ export function websiteRoutes({ db, publicUrl }: WebsiteRouteDeps): RouteSpec[] 
       errors: [404],
       responses: { 204: { description: 'Removed' } },
       async handler({ params, apiKey }) {
-        await deleteWebsite(db, params.id, actorOfApiKey(apiKey));
+        await deleteWebsite(db, channel, params.id, actorOfApiKey(apiKey));
         return { status: 204 };
       },
     }),
