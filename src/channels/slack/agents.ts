@@ -55,7 +55,7 @@ export class SlackAgents {
       return await createAgent(db, { name, email, slackUserId }, SYSTEM);
     } catch (error) {
       // Two requests of a new agent at once: the other one linked or created them.
-      if (error instanceof AppError && error.status === 409) return agentOfSlackUser(db, slackUserId);
+      if (error instanceof AppError && error.kind === 'conflict') return agentOfSlackUser(db, slackUserId);
       throw error;
     }
   }

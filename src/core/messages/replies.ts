@@ -3,10 +3,9 @@ import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
-import { rememberIdempotent, replayIdempotent, type IdempotentRequest, type StoredResponse } from '../idempotency';
+import { rememberIdempotent, replayIdempotent, type IdempotentRequest } from '../idempotency';
 import type { Attachment, Message } from '../model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
-import { toJson } from '../serialize';
 import { assertMayMessage } from '../contacts/consent';
 import { lockConversation } from '../conversations/update';
 import { repo } from '../model/schemas';
@@ -23,7 +22,9 @@ export interface ReplyInput {
   metadata?: Record<string, unknown>;
 }
 
-export interface ReplyResult extends StoredResponse {
+export interface ReplyResult {
+  /** The stored reply; on a replay, as the first request with the same Idempotency-Key stored it. */
+  message: Message;
   /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
   replayed: boolean;
 }
@@ -39,7 +40,7 @@ export async function postReply(
   actor: Actor,
   idempotency?: IdempotentRequest,
 ): Promise<ReplyResult> {
-  // Concurrent retries of one Idempotency-Key race on its unique key; the loser replays the winner's response.
+  // Concurrent retries of one Idempotency-Key race on its unique key; the loser replays the winner's message.
   return retryOnUniqueViolation(() => attemptReply(deps, conversationId, input, actor, idempotency));
 }
 
@@ -53,7 +54,7 @@ async function attemptReply(
   const outcome = await db.transaction(async (manager) => {
     if (idempotency) {
       const stored = await replayIdempotent(manager, idempotency);
-      if (stored) return { response: stored, replayed: true, rows: [] };
+      if (stored) return { message: stored, replayed: true, rows: [] };
     }
     const conversation = await lockConversation(manager, db, conversationId);
     if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
@@ -93,10 +94,9 @@ async function attemptReply(
     if (!input.private) rows.push(deliveryOutboxRow({ messageId: message.id, conversationId }, now));
     await outbox.write(manager, rows);
 
-    const response = { status: 201, body: toJson(message) };
-    if (idempotency) await rememberIdempotent(manager, idempotency, response);
-    return { response, replayed: false, rows };
+    if (idempotency) await rememberIdempotent(manager, idempotency, message);
+    return { message, replayed: false, rows };
   });
   void outbox.dispatch(outcome.rows);
-  return { ...outcome.response, replayed: outcome.replayed };
+  return { message: outcome.message, replayed: outcome.replayed };
 }
