@@ -4,8 +4,8 @@ import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm'
  * Idempotency records keep the message a keyed request stored, not an HTTP response: the body column
  * (already that message as JSON) becomes `result`, and the status, always 201, goes.
  */
-export class IdempotentResults1733100000000 implements MigrationInterface {
-  name = 'IdempotentResults1733100000000';
+export class IdempotentResults1733200000000 implements MigrationInterface {
+  name = 'IdempotentResults1733200000000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.dropColumn('idempotency_keys', 'responseStatus');
