@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import type { ApiRoutes, RouteSpec } from '../http/route';
 
+const errorIssue = z.object({
+  path: z.string().describe('The input field, dotted (`contact.email`), or a header name'),
+  message: z.string(),
+  code: z.string(),
+  allowed: z.array(z.string()).optional().describe('The values the field could take instead, where known'),
+});
+
 const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(errorIssue).optional().describe('What is wrong, one entry per field'),
+  }),
 });
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

@@ -1,59 +1,103 @@
 /**
- * Typed errors of the hub. The HTTP error handler maps `AppError`s onto the JSON error shape by their
- * `status` and `code`; workers decide retry or permanent failure by the delivery error types.
+ * Typed errors of the hub. Core refuses with an `AppError`: a `kind` from the closed catalogue below,
+ * which says what went wrong and is all the HTTP layer needs to pick a status (it keeps the one mapping,
+ * in src/http/errors.ts), and a `code` that clients read (`validation_failed`, `recipient_opted_out`...).
+ * Workers decide retry or permanent failure by the delivery error types.
  */
+export const ERROR_KINDS = [
+  'validation',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'invalid_transition',
+  'too_large',
+  'unsupported_type',
+  'rate_limited',
+  'unavailable',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * The one shape of `details`: a list of what is wrong, each naming the input field (`path`, dotted), what
+ * is wrong with it (`message`) and a machine-readable `code`. `allowed` lists the values the field could
+ * take instead, where that is known (the statuses a conversation may move to).
+ */
+export interface ErrorIssue {
+  path: string;
+  message: string;
+  code: string;
+  allowed?: readonly string[];
+}
+
 export class AppError extends Error {
   constructor(
-    readonly status: number,
+    readonly kind: ErrorKind,
     readonly code: string,
     message: string,
-    readonly details?: unknown,
+    readonly details?: readonly ErrorIssue[],
   ) {
     super(message);
     this.name = new.target.name;
   }
 }
 
+/**
+ * Whether the hub refused what was asked (bad input, not allowed, not in this state): asking again gets
+ * the same answer. Only `unavailable` may pass by itself.
+ */
+export function isRefusal(error: unknown): error is AppError {
+  return error instanceof AppError && error.kind !== 'unavailable';
+}
+
 export class ValidationError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(400, 'validation_failed', message, details);
+  constructor(message: string, issues: readonly ErrorIssue[]) {
+    super('validation', 'validation_failed', message, issues);
   }
 }
 
 export class UnauthorizedError extends AppError {
   constructor(message = 'A valid API key is required: Authorization: Bearer <key>.') {
-    super(401, 'unauthorized', message);
+    super('unauthorized', 'unauthorized', message);
   }
 }
 
 export class ForbiddenError extends AppError {
   constructor(message: string) {
-    super(403, 'forbidden', message);
+    super('forbidden', 'forbidden', message);
   }
 }
 
 /** A widget visitor's `identify` without a valid hash of the user id, where one is needed: nothing changed. */
 export class IdentityNotVerifiedError extends AppError {
   constructor(message: string) {
-    super(403, 'identity_not_verified', message);
+    super('forbidden', 'identity_not_verified', message);
   }
 }
 
 export class NotFoundError extends AppError {
   constructor(what: string) {
-    super(404, 'not_found', `${what} was not found.`);
+    super('not_found', 'not_found', `${what} was not found.`);
   }
 }
 
+/** The request contradicts what is stored (a duplicate, an opted-out recipient, a reused key). */
 export class ConflictError extends AppError {
-  constructor(code: string, message: string, details?: unknown) {
-    super(409, code, message, details);
+  constructor(code: string, message: string) {
+    super('conflict', code, message);
+  }
+}
+
+/** A status change the lifecycle does not allow from the current status; `details` lists the allowed ones. */
+export class InvalidTransitionError extends AppError {
+  constructor(message: string, issue: ErrorIssue) {
+    super('invalid_transition', 'invalid_transition', message, [issue]);
   }
 }
 
 export class ServiceUnavailableError extends AppError {
   constructor(code: string, message: string) {
-    super(503, code, message);
+    super('unavailable', code, message);
   }
 }
 
@@ -63,7 +107,7 @@ export class TooManyRequestsError extends AppError {
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(429, 'rate_limited', message);
+    super('rate_limited', 'rate_limited', message);
   }
 }
 
@@ -100,12 +144,12 @@ export class RateLimitedError extends RetryableDeliveryError {
 /** A file whose bytes are of a type the hub does not store (or never serves, like SVG and HTML). */
 export class UnsupportedFileTypeError extends AppError {
   constructor(detectedType: string) {
-    super(415, 'unsupported_file_type', `Files of type ${detectedType} are not accepted (the type is read from the file's bytes, not its name).`);
+    super('unsupported_type', 'unsupported_file_type', `Files of type ${detectedType} are not accepted (the type is read from the file's bytes, not its name).`);
   }
 }
 
 export class FileTooLargeError extends AppError {
   constructor(maxBytes: number) {
-    super(413, 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`);
+    super('too_large', 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`);
   }
 }

@@ -1,7 +1,7 @@
 import { Database } from './database';
 import { ConflictError } from './errors';
 
-/** Runs work that may hit a unique constraint; hitting it is a 409 `<what>_exists`, not a database error. */
+/** Runs work that may hit a unique constraint; hitting it is a conflict `<what>_exists`, not a database error. */
 export async function uniquely<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -1,11 +1,29 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, TooManyRequestsError } from '../core/errors';
+import { AppError, TooManyRequestsError, type ErrorIssue, type ErrorKind } from '../core/errors';
 
 interface ErrorBody {
-  error: { code: string; message: string; retryAfterSeconds?: number; details?: unknown };
+  error: { code: string; message: string; retryAfterSeconds?: number; details?: readonly ErrorIssue[] };
 }
 
-function body(code: string, message: string, details?: unknown): ErrorBody {
+/** The one mapping from core's kinds of error to HTTP statuses. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 409,
+  too_large: 413,
+  unsupported_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export function httpStatusOf(error: AppError): number {
+  return STATUS_OF_KIND[error.kind];
+}
+
+function body(code: string, message: string, details?: readonly ErrorIssue[]): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
@@ -44,9 +62,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     return;
   }
   if (error instanceof AppError) {
-    if (error.status >= 500) req.log.error({ err: error }, 'request failed');
+    const status = httpStatusOf(error);
+    if (status >= 500) req.log.error({ err: error }, 'request failed');
     if (error instanceof TooManyRequestsError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    res.status(error.status).json(appErrorBody(error));
+    res.status(status).json(appErrorBody(error));
     return;
   }
   const parser = parserError(error);

@@ -9,7 +9,7 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     // A Buffer body was read as bytes already, by an upload route's own parser.
     if (METHODS_WITH_BODY.has(req.method) && hasBody && !req.is('application/json') && !Buffer.isBuffer(req.body)) {
-      throw new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.');
+      throw new AppError('unsupported_type', 'unsupported_media_type', 'Send the request body as application/json.');
     }
     next();
   };

@@ -4,7 +4,7 @@ import type { TestHub } from './hub';
 /** Response shapes of the Agent API, as the tests read them. */
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: { path: string; message: string; code: string }[] | Record<string, unknown> };
+  error: { code: string; message: string; details?: { path: string; message: string; code: string; allowed?: string[] }[] };
 }
 
 /** The error code of a response body, or undefined when it is not the JSON error shape. */

@@ -7,7 +7,35 @@ import { z } from 'zod';
 import { errorHandler, notFound } from '../../src/http/errors';
 import { jsonBody } from '../../src/http/json-body';
 import { parseInput } from '../../src/http/validation';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../../src/core/errors';
+import {
+  AppError,
+  ConflictError,
+  ERROR_KINDS,
+  FileTooLargeError,
+  ForbiddenError,
+  InvalidTransitionError,
+  NotFoundError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnsupportedFileTypeError,
+  ValidationError,
+  type ErrorKind,
+} from '../../src/core/errors';
+
+/** The status of each kind of core error: every kind is here once, and a test checks none is missing. */
+const STATUS_OF_KIND: [ErrorKind, number][] = [
+  ['validation', 400],
+  ['unauthorized', 401],
+  ['forbidden', 403],
+  ['not_found', 404],
+  ['conflict', 409],
+  ['invalid_transition', 409],
+  ['too_large', 413],
+  ['unsupported_type', 415],
+  ['rate_limited', 429],
+  ['unavailable', 503],
+];
 
 /** A tiny app with the hub's error handling: each route fails in one way. */
 function buildApp(): Express {
@@ -21,9 +49,13 @@ function buildApp(): Express {
   fail('/unauthorized', () => new UnauthorizedError());
   fail('/forbidden', () => new ForbiddenError('No.'));
   fail('/not-found', () => new NotFoundError('Conversation c1'));
-  fail('/conflict', () => new ConflictError('already_resolved', 'It is resolved.', { status: 'resolved' }));
+  fail('/conflict', () => new ConflictError('recipient_opted_out', 'They texted STOP.'));
+  fail('/invalid-transition', () => new InvalidTransitionError('It is resolved.', { path: 'status', message: 'can become open', code: 'invalid_transition', allowed: ['open'] }));
+  fail('/too-large', () => new FileTooLargeError(1024));
+  fail('/unsupported-type', () => new UnsupportedFileTypeError('image/svg+xml'));
+  fail('/rate-limited', () => new TooManyRequestsError('Slow down.', 42));
   fail('/unavailable', () => new ServiceUnavailableError('queue_unavailable', 'Try again.'));
-  fail('/app-500', () => new AppError(500, 'storage_failed', 'Storage failed.'));
+  for (const [kind] of STATUS_OF_KIND) fail(`/kind/${kind}`, () => new AppError(kind, `some_${kind}`, `A ${kind} error.`));
   fail('/bug', () => new TypeError("Cannot read properties of undefined (reading 'id') at /srv/src/core/x.ts:10:5"));
   fail('/string', () => 'a thrown string');
   app.get('/async', async () => {
@@ -64,14 +96,28 @@ describe('the HTTP error handler', () => {
     ['/unauthorized', 401, { code: 'unauthorized', message: expect.stringContaining('Bearer') as unknown }],
     ['/forbidden', 403, { code: 'forbidden', message: 'No.' }],
     ['/not-found', 404, { code: 'not_found', message: 'Conversation c1 was not found.' }],
-    ['/conflict', 409, { code: 'already_resolved', message: 'It is resolved.', details: { status: 'resolved' } }],
+    ['/conflict', 409, { code: 'recipient_opted_out', message: 'They texted STOP.' }],
+    ['/invalid-transition', 409, { code: 'invalid_transition', message: 'It is resolved.', details: [{ path: 'status', message: 'can become open', code: 'invalid_transition', allowed: ['open'] }] }],
+    ['/too-large', 413, { code: 'file_too_large', message: expect.stringContaining('1024') as unknown }],
+    ['/unsupported-type', 415, { code: 'unsupported_file_type', message: expect.stringContaining('image/svg+xml') as unknown }],
+    ['/rate-limited', 429, { code: 'rate_limited', message: 'Slow down.', retryAfterSeconds: 42 }],
     ['/unavailable', 503, { code: 'queue_unavailable', message: 'Try again.' }],
-    ['/app-500', 500, { code: 'storage_failed', message: 'Storage failed.' }],
   ])('maps the error of %s to %d with its code, message and details', async (path, status, error) => {
     const res = await call(path);
     expect(res).toMatchObject({ status, body: { error } });
     expect(Object.keys(res.body as object)).toEqual(['error']);
     expect(res.type).toMatch(/^application\/json/);
+  });
+
+  it('maps every kind of core error to its status, once', async () => {
+    expect(STATUS_OF_KIND.map(([kind]) => kind).sort()).toEqual([...ERROR_KINDS].sort());
+    for (const [kind, status] of STATUS_OF_KIND) {
+      expect({ kind, ...(await call(`/kind/${kind}`)) }).toMatchObject({ kind, status, body: { error: { code: `some_${kind}`, message: `A ${kind} error.` } } });
+    }
+  });
+
+  it('says when to retry a rate limit, in the Retry-After header too', async () => {
+    expect((await fetch(`${url}/rate-limited`)).headers.get('retry-after')).toBe('42');
   });
 
   it('leaves details out when there are none', async () => {

@@ -23,7 +23,7 @@ describe('widget rate limits without Redis', () => {
     await limits.take(['messages'], subject);
     const refused = await limits.take(['messages'], subject).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TooManyRequestsError);
-    expect(refused).toMatchObject({ status: 429, code: 'rate_limited', message: expect.stringMatching(/^Too many messages; try again in \d+ seconds\.$/) as unknown });
+    expect(refused).toMatchObject({ kind: 'rate_limited', code: 'rate_limited', message: expect.stringMatching(/^Too many messages; try again in \d+ seconds\.$/) as unknown });
     expect((refused as TooManyRequestsError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect((refused as TooManyRequestsError).retryAfterSeconds).toBeLessThanOrEqual(60);
     // Actions without limits are never refused; a visitor-less subject is counted by address only.

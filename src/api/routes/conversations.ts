@@ -224,7 +224,7 @@ export function conversationRoutes({ db, outbox, messageMaxLength, storage, publ
           key ? { apiKeyId: apiKey.id, key, requestHash: requestHash('POST', `/conversations/${params.id}/messages`, body) } : undefined,
         );
         const headers: Record<string, string> = result.replayed ? { 'Idempotent-Replayed': 'true' } : {};
-        return { status: result.status, body: result.body, headers };
+        return { status: 201, body: result.message, headers };
       },
     }),
   ];

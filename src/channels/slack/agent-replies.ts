@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Actor } from '../../core/actor';
 import type { Database } from '../../core/database';
 import { requestHash, type IdempotentRequest } from '../../core/idempotency';
+import type { Message } from '../../core/model/types';
 import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
@@ -98,10 +99,9 @@ export class SlackAgentReplies {
       key: `${message.channel}:${message.ts}`,
       requestHash: requestHash(conversationId, body, isNote),
     };
-    let stored: { id: string };
+    let stored: Message;
     try {
-      const result = await postReply({ db, outbox }, conversationId, { body, private: isNote, attachments: [], metadata: { slackTs: message.ts } }, actor, idempotency);
-      stored = result.body as { id: string };
+      ({ message: stored } = await postReply({ db, outbox }, conversationId, { body, private: isNote, attachments: [], metadata: { slackTs: message.ts } }, actor, idempotency));
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'recipient_opted_out') {
         await this.tell(message.channel, message.threadTs, message.user, `:no_entry: Not sent: ${error.message}`);

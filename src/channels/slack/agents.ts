@@ -57,7 +57,7 @@ export class SlackAgents {
       return await createAgent(db, { name, email, accounts: { [SLACK_TARGET]: slackUserId } }, SYSTEM);
     } catch (error) {
       // Two requests of a new agent at once: the other one linked or created them.
-      if (error instanceof AppError && error.status === 409) return agentOfAccount(db, SLACK_TARGET, slackUserId);
+      if (error instanceof AppError && error.kind === 'conflict') return agentOfAccount(db, SLACK_TARGET, slackUserId);
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackSdkLogger, type WebAPICallError } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { AppError, PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
+import { isRefusal, PermanentDeliveryError, RateLimitedError, RetryableDeliveryError } from '../../core/errors';
 
 /** Errors after which no retry can succeed until someone fixes the app's setup in Slack. */
 const SETUP_ERRORS = new Set(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed', 'channel_not_found', 'is_archived', 'not_in_channel', 'missing_scope']);
@@ -33,11 +33,11 @@ export function slackError(error: unknown): Error {
 }
 
 /**
- * The error a Slack job fails with: Slack's own as `slackError` says, a refusal of core's (4xx) as
+ * The error a Slack job fails with: Slack's own as `slackError` says, a refusal of core's as
  * permanent, since a retry would be refused again; anything else is retried with backoff.
  */
 export function jobError(error: unknown): Error {
-  if (error instanceof AppError && error.status < 500) return new PermanentDeliveryError(error.message, error.code);
+  if (isRefusal(error)) return new PermanentDeliveryError(error.message, error.code);
   return slackError(error);
 }
 

@@ -5,7 +5,7 @@ import type { Actor } from '../../core/actor';
 import { listConversations } from '../../core/conversations/list';
 import { updateConversation, type ConversationPatch } from '../../core/conversations/update';
 import type { Database } from '../../core/database';
-import { AppError, ConflictError, NotFoundError, PermanentDeliveryError } from '../../core/errors';
+import { isRefusal, NotFoundError, PermanentDeliveryError } from '../../core/errors';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import { notAnAgent, type SlackAgents } from './agents';
@@ -69,12 +69,11 @@ function conversationIdOf(text: string | undefined): string {
   return text.toLowerCase();
 }
 
-/** What a refused change tells the person: the hub's own message for 4xx errors. */
+/** What a refused change tells the person: the hub's own message for its refusals. */
 function refusalOf(error: unknown, conversationId: string): string | undefined {
   if (error instanceof Refusal) return error.message;
   if (error instanceof NotFoundError) return `There is no conversation \`${conversationId}\`.`;
-  if (error instanceof ConflictError && error.code === 'invalid_transition') return `:no_entry: ${error.message}`;
-  if (error instanceof AppError && error.status < 500) return `:no_entry: ${error.message}`;
+  if (isRefusal(error)) return `:no_entry: ${error.message}`;
   return undefined;
 }
 

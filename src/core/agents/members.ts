@@ -16,7 +16,7 @@ export async function teamIdsOf(manager: EntityManager, agentIds: readonly strin
   return byAgent;
 }
 
-/** Makes the agent a member of exactly these teams; an unknown team is a 400 naming `teamIds.<n>`. */
+/** Makes the agent a member of exactly these teams; an unknown team is a validation error naming `teamIds.<n>`. */
 export async function setTeams(manager: EntityManager, agentId: string, teamIds: readonly string[]): Promise<string[]> {
   const wanted = [...new Set(teamIds)].sort();
   await requireTeams(manager, teamIds.map((id, n) => ({ path: `teamIds.${n}`, id })));

@@ -67,8 +67,8 @@ export async function updateTeam(db: Database, id: string, patch: Partial<TeamIn
 }
 
 /**
- * Refuses team ids that name no team, as a 400 naming each failing field (`teamId`, `teamIds.1`), inside
- * the transaction that then refers to them.
+ * Refuses team ids that name no team, as a validation error naming each failing field (`teamId`,
+ * `teamIds.1`), inside the transaction that then refers to them.
  */
 export async function requireTeams(manager: EntityManager, teamIds: readonly { path: string; id: string }[]): Promise<void> {
   if (teamIds.length === 0) return;

@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors';
+import { InvalidTransitionError } from '../errors';
 import type { ConversationStatus } from '../model/types';
 
 /** Where each status may go. A resolved conversation must be reopened before it is parked again. */
@@ -11,11 +11,13 @@ const ALLOWED: Record<ConversationStatus, readonly ConversationStatus[]> = {
 
 export function assertTransition(from: ConversationStatus, to: ConversationStatus): void {
   if (from === to && to !== 'snoozed') return;
-  if (!ALLOWED[from].includes(to)) {
-    throw new ConflictError('invalid_transition', `A ${from} conversation cannot become ${to}${from === 'resolved' ? '; reopen it first (status "open")' : ''}.`, {
-      from,
-      to,
-      allowed: ALLOWED[from],
+  const allowed = ALLOWED[from];
+  if (!allowed.includes(to)) {
+    throw new InvalidTransitionError(`A ${from} conversation cannot become ${to}${from === 'resolved' ? '; reopen it first (status "open")' : ''}.`, {
+      path: 'status',
+      message: `a ${from} conversation can become ${allowed.join(', ')}`,
+      code: 'invalid_transition',
+      allowed,
     });
   }
 }

@@ -18,7 +18,7 @@ export interface InboxInput {
 
 async function checkTeam(manager: EntityManager, teamId: string | null | undefined): Promise<void> {
   if (teamId && !(await repo(manager, 'Team').existsBy({ id: teamId }))) {
-    throw new ValidationError('The team does not exist.', { teamId: [`no team ${teamId}`] });
+    throw new ValidationError('The team does not exist.', [{ path: 'teamId', message: `is not an existing team (${teamId})`, code: 'not_found' }]);
   }
 }
 

@@ -3,10 +3,9 @@ import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
-import { rememberIdempotent, replayIdempotent, type IdempotentRequest, type StoredResponse } from '../idempotency';
+import { rememberIdempotent, replayIdempotent, type IdempotentRequest } from '../idempotency';
 import type { Attachment, Message } from '../model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
-import { toJson } from '../serialize';
 import { assertMayMessage } from '../contacts/consent';
 import { lockConversation } from '../conversations/update';
 import { repo } from '../model/schemas';
@@ -23,7 +22,9 @@ export interface ReplyInput {
   metadata?: Record<string, unknown>;
 }
 
-export interface ReplyResult extends StoredResponse {
+export interface ReplyResult {
+  /** The stored reply; on a replay, as the first request with the same Idempotency-Key stored it. */
+  message: Message;
   /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
   replayed: boolean;
 }
@@ -39,7 +40,7 @@ export async function postReply(
   actor: Actor,
   idempotency?: IdempotentRequest,
 ): Promise<ReplyResult> {
-  // Concurrent retries of one Idempotency-Key race on its unique key; the loser replays the winner's response.
+  // Concurrent retries of one Idempotency-Key race on its unique key; the loser replays the winner's message.
   return retryOnUniqueViolation(() => attemptReply(deps, conversationId, input, actor, idempotency));
 }
 
@@ -50,10 +51,10 @@ async function attemptReply(
   actor: Actor,
   idempotency: IdempotentRequest | undefined,
 ): Promise<ReplyResult> {
-  const outcome = await outbox.runUnit(async ({ manager, write }) => {
+  return outbox.runUnit(async ({ manager, write }) => {
     if (idempotency) {
       const stored = await replayIdempotent(manager, idempotency);
-      if (stored) return { response: stored, replayed: true };
+      if (stored) return { message: stored, replayed: true };
     }
     const conversation = await lockConversation(manager, db, conversationId);
     if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
@@ -93,9 +94,7 @@ async function attemptReply(
     if (!input.private) rows.push(deliveryOutboxRow({ messageId: message.id, conversationId }, now));
     await write(rows);
 
-    const response = { status: 201, body: toJson(message) };
-    if (idempotency) await rememberIdempotent(manager, idempotency, response);
-    return { response, replayed: false };
+    if (idempotency) await rememberIdempotent(manager, idempotency, message);
+    return { message, replayed: false };
   });
-  return { ...outcome.response, replayed: outcome.replayed };
 }

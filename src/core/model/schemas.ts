@@ -241,8 +241,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       apiKeyId: ref(),
       key: short(255),
       requestHash: short(64),
-      responseStatus: { type: 'integer' },
-      responseBody: json(),
+      result: json(),
       createdAt: at(),
     }),
     schema('AuditEntry', 'audit_entries', {

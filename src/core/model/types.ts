@@ -1,4 +1,5 @@
 /** The conversation model as plain types; src/core/model/schemas.ts maps them onto tables. */
+import type { Json } from '../serialize';
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
@@ -239,8 +240,8 @@ export interface IdempotencyRecord {
   key: string;
   /** SHA-256 of the request (method, path, body): a retry with another body is a conflict. */
   requestHash: string;
-  responseStatus: number;
-  responseBody: unknown;
+  /** The message the first request stored, as it was then: every retry is answered with this same copy. */
+  result: Json<Message>;
   createdAt: Date;
 }
 

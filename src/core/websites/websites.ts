@@ -119,7 +119,7 @@ export async function createWebsite(db: Database, channel: ChannelName, input: W
     createdAt: now,
     updatedAt: now,
   };
-  // No 409 for a taken key: a random key does not collide, and the demo's fixed one is retried by its caller.
+  // No conflict for a taken key: a random key does not collide, and the demo's fixed one is retried by its caller.
   await db.transaction(async (manager) => {
     if (website.teamId) await requireTeams(manager, [{ path: 'teamId', id: website.teamId }]);
     await insertRows(manager, 'Website', website);

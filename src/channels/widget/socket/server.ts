@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../../../core/errors';
 import type { Website } from '../../../core/model/types';
 import { isWebsiteOnline } from '../../../core/websites/presence';
 import type { LiveFeed } from '../../../core/ports/live-feed';
-import { appErrorBody } from '../../../http/errors';
+import { appErrorBody, httpStatusOf } from '../../../http/errors';
 import type { ChannelSockets } from '../../channel';
 import { pageOriginOf, websiteForPage } from '../page-origin';
 import { CLOSE } from './frames';
@@ -23,9 +23,9 @@ const CLOSE_GRACE_MS = 1000;
 /** Refuses an upgrade with an HTTP answer in the JSON error shape, then ends the connection. */
 function refuse(socket: Duplex, error: AppError): void {
   const body = JSON.stringify(appErrorBody(error));
-  const reason = error.status === 404 ? 'Not Found' : 'Forbidden';
+  const status = httpStatusOf(error);
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${error.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /**

@@ -5,6 +5,16 @@ import { Mirrors1732800000000 } from './1732800000000-mirrors';
 import { MirrorThreads1732900000000 } from './1732900000000-mirror-threads';
 import { Widget1733000000000 } from './1733000000000-widget';
 import { ChannelAccounts1733100000000 } from './1733100000000-channel-accounts';
+import { IdempotentResults1733200000000 } from './1733200000000-idempotent-results';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
-export const migrations = [Initial1732500000000, AgentApi1732600000000, ChannelAddresses1732700000000, Mirrors1732800000000, MirrorThreads1732900000000, Widget1733000000000, ChannelAccounts1733100000000];
+export const migrations = [
+  Initial1732500000000,
+  AgentApi1732600000000,
+  ChannelAddresses1732700000000,
+  Mirrors1732800000000,
+  MirrorThreads1732900000000,
+  Widget1733000000000,
+  ChannelAccounts1733100000000,
+  IdempotentResults1733200000000,
+];
