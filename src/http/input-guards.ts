@@ -10,11 +10,11 @@ import { ValidationError } from '../core/errors';
 /** Deeper JSON than any request needs; deeper values would recurse through validation and storage. */
 export const MAX_JSON_DEPTH = 32;
 
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text that has a NUL character or a lone surrogate half. */
 export function isUnstorable(text: string): boolean {
-  return UNSTORABLE.test(text);
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
 }
 
 function decoded(part: string): string | undefined {
