@@ -8,6 +8,7 @@ import type { Metrics } from '../infra/metrics';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { requireApiKey } from '../http/auth';
 import { errorHandler, notFound } from '../http/errors';
+import { requestLineGuard } from '../http/input-guards';
 import { jsonBody } from '../http/json-body';
 import { ApiRoutes, type RouteSpec } from '../http/route';
 import { buildOpenApi, OPENAPI_PATH } from './openapi';
@@ -74,6 +75,8 @@ export function createApp(options: AppOptions): Express {
   app.use(requestLogger(options.logger));
   app.use(httpMetrics(options.metrics));
   app.use(helmet());
+  // Before every router, the channels' included: no route sees a path or query it cannot decode.
+  app.use(requestLineGuard);
   app.use(healthRoutes(options.readiness, options.metrics, options.integrations));
 
   for (const router of options.rootRoutes ?? []) app.use(router);

@@ -1,9 +1,13 @@
 import express, { type RequestHandler } from 'express';
 import { AppError } from '../core/errors';
+import { jsonBodyGuard } from './input-guards';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-/** JSON bodies only: anything else is 415 before it is read; too large is 413; malformed is 400. */
+/**
+ * JSON bodies only: anything else is 415 before it is read; too large is 413; malformed, too deep or
+ * holding text no column can store (NUL, lone surrogates) is 400.
+ */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -13,5 +17,5 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit: limitBytes, strict: true })];
+  return [requireJson, express.json({ limit: limitBytes, strict: true }), jsonBodyGuard];
 }

@@ -1,6 +1,7 @@
 import type { RouteSpec } from '../../src/http/route';
 import { openApiPath } from '../../src/api/openapi';
 import { ENGINES } from '../support/env';
+import { mountedRoutes, type RouterLike } from '../support/mounted-routes';
 import { TWILIO_TEST_ENV } from '../support/twilio';
 import { startTestHub, type TestHub } from '../support/hub';
 
@@ -24,42 +25,6 @@ interface OpenApiDocument {
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
-}
-
-/** What this test reads of express 5's router (the `router` package): layers, routes and sub-routers. */
-interface RouterLike {
-  stack: LayerLike[];
-}
-interface LayerLike {
-  route?: { path: string | string[]; methods: Record<string, boolean | undefined> };
-  handle: unknown;
-  rawPath?: unknown;
-}
-
-function isRouter(handle: unknown): handle is RouterLike {
-  return typeof handle === 'function' && Array.isArray((handle as Partial<RouterLike>).stack);
-}
-
-function join(prefix: string, path: string): string {
-  const joined = `${prefix}/${path}`.replace(/\/+/g, '/');
-  return joined.length > 1 ? joined.replace(/\/$/, '') : joined;
-}
-
-/** Every method + path the app answers through a route, walking mounted routers recursively. */
-function mountedRoutes(router: RouterLike, prefix = ''): string[] {
-  const found: string[] = [];
-  for (const layer of router.stack) {
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      for (const path of paths) {
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on) found.push(`${method.toUpperCase()} ${join(prefix, path)}`);
-      }
-    } else if (isRouter(layer.handle)) {
-      if (typeof layer.rawPath !== 'string') throw new Error(`a router is mounted on a path this test cannot read: ${String(layer.rawPath)}`);
-      found.push(...mountedRoutes(layer.handle, join(prefix, layer.rawPath)));
-    }
-  }
-  return found;
 }
 
 describe.each(ENGINES)('OpenAPI document on %s', (engine) => {

@@ -1,5 +1,13 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { EntitySchema, type EntityManager, type EntitySchemaColumnOptions, type ObjectLiteral, type Repository } from 'typeorm';
+import {
+  EntitySchema,
+  type EntityManager,
+  type EntitySchemaColumnOptions,
+  type EntitySchemaIndexOptions,
+  type ObjectLiteral,
+  type Repository,
+} from 'typeorm';
+import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
 import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
@@ -49,9 +57,23 @@ export function repo<K extends EntityName>(manager: EntityManager, name: K): Rep
 
 type Columns<T> = { [P in keyof T]: EntitySchemaColumnOptions };
 
+interface Constraints {
+  indices?: EntitySchemaIndexOptions[];
+  foreignKeys?: EntitySchemaForeignKeyOptions[];
+}
+
+const index = (name: string, columns: string[], unique = false): EntitySchemaIndexOptions => ({ name, columns, unique });
+const references = (column: string, target: EntityName, onDelete: 'CASCADE' | 'SET NULL'): EntitySchemaForeignKeyOptions => ({
+  target,
+  columnNames: [column],
+  referencedColumnNames: ['id'],
+  onDelete,
+});
+
 /**
  * Table mappings for one engine. Only timestamps differ: PostgreSQL stores them with their time zone,
- * SQLite as UTC text. The tables themselves are created by migrations, never by `synchronize`.
+ * SQLite as UTC text. The tables themselves are created by migrations, never by `synchronize`; their
+ * indexes and foreign keys are declared here too, so that a test can check migrations and mappings agree.
  */
 export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
   const timestamp = engine === 'postgres' ? 'timestamptz' : 'datetime';
@@ -62,10 +84,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
   const short = (length: number, nullable = false): EntitySchemaColumnOptions => ({ type: 'varchar', length, nullable });
   const json = (nullable = false): EntitySchemaColumnOptions => ({ type: 'simple-json', nullable });
 
-  function schema<K extends EntityName>(name: K, tableName: string, columns: Columns<EntityTypes[K]>): EntitySchema {
+  function schema<K extends EntityName>(name: K, tableName: string, columns: Columns<EntityTypes[K]>, constraints: Constraints = {}): EntitySchema {
     // typeorm declares the options as a class, but documents and uses them as a plain object.
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-    return new EntitySchema<ObjectLiteral>({ name, tableName, columns });
+    return new EntitySchema<ObjectLiteral>({ name, tableName, columns, ...constraints });
   }
 
   return [
@@ -77,7 +99,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       attributes: json(),
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, { indices: [index('IDX_contacts_email', ['email']), index('IDX_contacts_phone', ['phone'])] }),
     schema('ChannelIdentity', 'channel_identities', {
       id,
       contactId: ref(),
@@ -85,7 +107,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       address: short(320),
       optedOutAt: at(true),
       createdAt: at(),
-    }),
+    }, {
+        indices: [index('UQ_identities_channel_address', ['channel', 'address'], true), index('IDX_identities_contact', ['contactId'])],
+        foreignKeys: [references('contactId', 'Contact', 'CASCADE')],
+      }),
     schema('Conversation', 'conversations', {
       id,
       contactId: ref(),
@@ -105,7 +130,21 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       lastMessagePreview: short(200, true),
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, {
+        indices: [
+          index('IDX_conversations_contact', ['contactId']),
+          index('IDX_conversations_identity', ['identityId', 'createdAt']),
+          index('IDX_conversations_activity', ['lastMessageAt', 'id']),
+          index('IDX_conversations_status', ['status', 'lastMessageAt']),
+          index('IDX_conversations_assignee', ['assigneeId', 'lastMessageAt']),
+        ],
+        foreignKeys: [
+          references('contactId', 'Contact', 'CASCADE'),
+          references('identityId', 'ChannelIdentity', 'CASCADE'),
+          references('assigneeId', 'Agent', 'SET NULL'),
+          references('teamId', 'Team', 'SET NULL'),
+        ],
+      }),
     schema('Message', 'messages', {
       id,
       conversationId: ref(),
@@ -122,7 +161,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       private: { type: 'boolean' },
       metadata: json(),
       createdAt: at(),
-    }),
+    }, {
+        indices: [index('UQ_messages_channel_direction_external_id', ['channel', 'direction', 'externalId'], true), index('IDX_messages_conversation', ['conversationId', 'createdAt'])],
+        foreignKeys: [references('conversationId', 'Conversation', 'CASCADE')],
+      }),
     schema('Agent', 'agents', {
       id,
       name: short(200),
@@ -131,18 +173,18 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       capacity: { type: 'integer' },
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, { indices: [index('UQ_agents_email', ['email'], true)] }),
     schema('AgentAccount', 'agent_accounts', {
       channel: { type: 'varchar', length: 32, primary: true },
       accountId: { type: 'varchar', length: 64, primary: true },
       agentId: ref(),
-    }),
-    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }),
+    }, { indices: [index('UQ_agent_accounts_agent', ['agentId', 'channel'], true)], foreignKeys: [references('agentId', 'Agent', 'CASCADE')] }),
+    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }, { indices: [index('UQ_teams_name', ['name'], true)] }),
     schema('TeamLocation', 'team_locations', {
       teamId: { type: 'varchar', length: 36, primary: true },
       channel: { type: 'varchar', length: 32, primary: true },
       location: short(64),
-    }),
+    }, { foreignKeys: [references('teamId', 'Team', 'CASCADE')] }),
     schema('Inbox', 'inboxes', {
       id,
       channel: short(32),
@@ -151,7 +193,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       teamId: ref(true),
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, {
+        indices: [index('UQ_inboxes_channel_address', ['channel', 'address'], true)],
+        foreignKeys: [references('teamId', 'Team', 'SET NULL')],
+      }),
     schema('ConversationMirror', 'conversation_mirrors', {
       conversationId: { type: 'varchar', length: 36, primary: true },
       target: { type: 'varchar', length: 32, primary: true },
@@ -162,19 +207,25 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       cursorId: ref(true),
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, {
+        indices: [index('IDX_conversation_mirrors_thread', ['target', 'location', 'threadRef'])],
+        foreignKeys: [references('conversationId', 'Conversation', 'CASCADE')],
+      }),
     schema('MirroredMessage', 'mirrored_messages', {
       messageId: { type: 'varchar', length: 36, primary: true },
       target: { type: 'varchar', length: 32, primary: true },
       ref: short(64),
       shownStatus: short(16, true),
       createdAt: at(),
-    }),
+    }, { foreignKeys: [references('messageId', 'Message', 'CASCADE')] }),
     schema('TeamMember', 'team_members', {
       teamId: { type: 'varchar', length: 36, primary: true },
       agentId: { type: 'varchar', length: 36, primary: true },
       createdAt: at(),
-    }),
+    }, {
+        indices: [index('IDX_team_members_agent', ['agentId'])],
+        foreignKeys: [references('teamId', 'Team', 'CASCADE'), references('agentId', 'Agent', 'CASCADE')],
+      }),
     schema('Website', 'websites', {
       id,
       key: short(64),
@@ -193,7 +244,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       keepQueryStrings: { type: 'boolean' },
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, {
+        indices: [index('UQ_websites_key', ['key'], true)],
+        foreignKeys: [references('teamId', 'Team', 'SET NULL')],
+      }),
     schema('PageView', 'page_views', {
       id,
       contactId: ref(),
@@ -205,7 +259,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       viewedAt: at(),
       durationSeconds: { type: 'integer', nullable: true },
       createdAt: at(),
-    }),
+    }, {
+        indices: [index('IDX_page_views_contact_viewed', ['contactId', 'viewedAt'])],
+        foreignKeys: [references('contactId', 'Contact', 'CASCADE'), references('websiteId', 'Website', 'CASCADE'), references('conversationId', 'Conversation', 'SET NULL')],
+      }),
     schema('Rating', 'ratings', {
       id,
       conversationId: ref(),
@@ -214,7 +271,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       comment: text(true),
       createdAt: at(),
       updatedAt: at(),
-    }),
+    }, {
+        indices: [index('UQ_ratings_conversation', ['conversationId'], true)],
+        foreignKeys: [references('conversationId', 'Conversation', 'CASCADE'), references('contactId', 'Contact', 'CASCADE')],
+      }),
     schema('HubSecret', 'hub_secrets', { name: { type: 'varchar', length: 64, primary: true }, value: short(128), createdAt: at() }),
     schema('ApiKey', 'api_keys', {
       id,
@@ -226,7 +286,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       createdAt: at(),
       lastUsedAt: at(true),
       revokedAt: at(true),
-    }),
+    }, {
+        indices: [index('UQ_api_keys_hash', ['hash'], true)],
+        foreignKeys: [references('agentId', 'Agent', 'SET NULL')],
+      }),
     schema('OutboxEvent', 'outbox_events', {
       id,
       queue: short(64),
@@ -235,7 +298,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       conversationId: ref(true),
       runAt: at(true),
       createdAt: at(),
-    }),
+    }, { indices: [index('IDX_outbox_created', ['createdAt'])] }),
     schema('IdempotencyRecord', 'idempotency_keys', {
       id,
       apiKeyId: ref(),
@@ -243,7 +306,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       requestHash: short(64),
       result: json(),
       createdAt: at(),
-    }),
+    }, { indices: [index('UQ_idempotency_key', ['apiKeyId', 'key'], true), index('IDX_idempotency_created', ['createdAt'])] }),
     schema('AuditEntry', 'audit_entries', {
       id,
       actorType: short(16),
@@ -254,6 +317,6 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       before: json(true),
       after: json(true),
       createdAt: at(),
-    }),
+    }, { indices: [index('IDX_audit_entity', ['entityType', 'entityId']), index('IDX_audit_created', ['createdAt'])] }),
   ];
 }
