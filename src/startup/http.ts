@@ -15,6 +15,7 @@ import { fileRoutes, publicFileRoutes } from '../api/routes/files';
 import { typingRoutes } from '../api/routes/typing';
 import type { ChannelHttp, ChannelModule, ChannelSockets } from '../channels/channel';
 import type { Database } from '../core/database';
+import { answerClientErrors } from '../http/client-errors';
 import { LiveEvents } from '../http/live-events';
 import type { RouteSpec } from '../http/route';
 import { withTimeout } from '../infra/redis/connection';
@@ -117,6 +118,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
     throw error;
   }
   routeUpgrades(server, sockets);
+  answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
   logger.info({ port, publicUrl: config.publicUrl }, `listening on ${config.host}:${port}`);
   return {

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { migrate, openDatabase } from '../../src/infra/db/data-source';
+import { ChannelAccounts1733100000000 } from '../../src/infra/db/migrations/1733100000000-channel-accounts';
+import { migrations } from '../../src/infra/db/migrations';
 import { createTestEnvironment, ENGINES, type TestEnvironment } from '../support/env';
 
 const AGENT = '11111111-1111-4111-8111-111111111111';
@@ -37,11 +39,13 @@ describe.each(ENGINES)('the channel accounts migration (%s)', (engine) => {
     await dataSource.query(`INSERT INTO agent_accounts (channel, "accountId", "agentId") VALUES ('slack', 'U0ADA', '${AGENT}')`);
     await dataSource.query(`INSERT INTO team_locations ("teamId", channel, location) VALUES ('${TEAM}', 'slack', 'C0BILLING')`);
 
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    // Back to before this migration: the later ones go down first.
+    const later = migrations.slice(migrations.indexOf(ChannelAccounts1733100000000) + 1).map((migration) => migration.name);
+    for (let undo = 0; undo <= later.length; undo++) await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await dataSource.query(`SELECT "slackUserId" FROM agents`)).toEqual([{ slackUserId: 'U0ADA' }]);
     expect(await dataSource.query(`SELECT "slackChannelId" FROM teams`)).toEqual([{ slackChannelId: 'C0BILLING' }]);
 
-    expect(await migrate(dataSource)).toEqual(['ChannelAccounts1733100000000']);
+    expect(await migrate(dataSource)).toEqual(['ChannelAccounts1733100000000', ...later]);
     expect(await dataSource.query(`SELECT channel, "accountId", "agentId" FROM agent_accounts`)).toEqual([{ channel: 'slack', accountId: 'U0ADA', agentId: AGENT }]);
     expect(await dataSource.query(`SELECT "teamId", channel, location FROM team_locations`)).toEqual([{ teamId: TEAM, channel: 'slack', location: 'C0BILLING' }]);
     expect(await columnsOf('agents')).not.toContain('slackUserId');
