@@ -34,6 +34,7 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
   }
 }
 
+// Long on purpose: the command table of the CLI, one short declaration per command.
 export function buildCli(config: () => Config): Command {
   const program = new Command('hub').description('Switchboard administration: npm run hub -- <command>').showHelpAfterError();
 

@@ -94,23 +94,7 @@ export class Ingestor {
       const change = await findOrOpenConversation(manager, db.engine, identity, { ...route, threadId: input.threadId }, now, reopenWindowMs);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
-      const message: Message = {
-        id: newId(),
-        conversationId,
-        channel: input.channel,
-        direction: 'inbound',
-        senderKind: 'contact',
-        senderId: identity.contactId,
-        body: input.body,
-        attachments: input.attachments ?? [],
-        externalId: input.externalId,
-        deliveryStatus: 'received',
-        failureReason: null,
-        statusChangedAt: null,
-        private: false,
-        metadata: input.metadata ?? {},
-        createdAt: now,
-      };
+      const message = inboundMessage(input, identity.contactId, conversationId, now);
       await insertMessage(sql, message);
       // Nobody who opted out is messaged, not even automatically.
       const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
@@ -149,6 +133,27 @@ export class Ingestor {
 function jobRows(input: InboundMessage, message: Message, now: Date): OutboxEvent[] {
   const jobs = input.jobs?.({ messageId: message.id, conversationId: message.conversationId }) ?? [];
   return jobs.map((job) => ({ id: newId(), ...job, conversationId: message.conversationId, runAt: null, createdAt: now }));
+}
+
+/** The stored form of a customer's message. */
+function inboundMessage(input: InboundMessage, contactId: string, conversationId: string, now: Date): Message {
+  return {
+    id: newId(),
+    conversationId,
+    channel: input.channel,
+    direction: 'inbound',
+    senderKind: 'contact',
+    senderId: contactId,
+    body: input.body,
+    attachments: input.attachments ?? [],
+    externalId: input.externalId,
+    deliveryStatus: 'received',
+    failureReason: null,
+    statusChangedAt: null,
+    private: false,
+    metadata: input.metadata ?? {},
+    createdAt: now,
+  };
 }
 
 /** The hub's own answer to a message, sent on the customer's channel like an agent's reply. */

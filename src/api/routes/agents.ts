@@ -48,6 +48,7 @@ function teamInput<T extends { slackChannelId?: string | null }>({ slackChannelI
   return { ...fields, ...(slackChannelId === undefined ? {} : { locations: { [SLACK]: slackChannelId } }) };
 }
 
+// Long on purpose: a list of declarative route specs that share their dependencies.
 export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
   return [
     route({

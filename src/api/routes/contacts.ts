@@ -15,6 +15,7 @@ export interface ContactRouteDeps {
   defaultPhoneRegion?: string;
 }
 
+// Long on purpose: a list of declarative route specs that share their dependencies.
 export function contactRoutes({ db, attributesMaxBytes, defaultPhoneRegion }: ContactRouteDeps): RouteSpec[] {
   const patchBody = z
     .strictObject({

@@ -91,6 +91,7 @@ async function resolveAttachments(storage: FileStorage, publicUrl: string, attac
   return resolved;
 }
 
+// Long on purpose: a list of declarative route specs (schemas, docs, a short handler each) that share their dependencies.
 export function conversationRoutes({ db, outbox, messageMaxLength, storage, publicUrl }: ConversationRouteDeps): RouteSpec[] {
   return [
     route({

@@ -28,6 +28,7 @@ const query = z.strictObject({
   lastEventId: z.string().max(40).optional().describe('Same as the Last-Event-ID header, for clients that cannot set headers'),
 });
 
+// Long on purpose: one route spec whose handler is the event stream, kept in one place with its docs.
 /**
  * `GET /api/v1/events`: live events as server-sent events. A client that reconnects with Last-Event-ID
  * gets every event it missed, in order, exactly once, while the bus still keeps them; otherwise a

@@ -22,6 +22,7 @@ const numberFields = {
   teamId: z.uuid().nullable().optional(),
 };
 
+// Long on purpose: a list of declarative route specs that share their dependencies.
 /** The business's Twilio numbers and the team behind each, so a text lands with the right team. */
 export function smsNumberRoutes({ db }: { db: Database }): RouteSpec[] {
   return [

@@ -1,15 +1,6 @@
 import { Router } from 'express';
-import type { Logger } from 'pino';
-import type { Database } from '../../core/database';
-import type { FileLinks } from '../../core/files/links';
-import type { UploadPolicy } from '../../core/files/uploads';
-import type { Inbound } from '../../core/inbound';
-import type { Outbox } from '../../core/outbox';
-import type { FileStorage } from '../../core/ports/file-storage';
-import type { RateLimits } from '../../core/ports/rate-limits';
-import type { Signals } from '../../core/ports/signals';
 import { WIDGET_CHANNEL } from './name';
-import type { ChannelModule } from '../channel';
+import type { ChannelContext, ChannelModule } from '../channel';
 import { WidgetDeliveryAdapter } from './adapter';
 import { widgetAssetRoutes } from './assets';
 import { demoRoutes } from './demo-page';
@@ -20,23 +11,15 @@ import { WidgetSockets } from './socket/server';
 import { VisitorTokens } from './tokens';
 import { WidgetViews } from './views';
 
-export interface WidgetChannelOptions {
-  db: Database;
-  inbound: Inbound;
-  outbox: Outbox;
-  storage: FileStorage;
-  uploadPolicy: UploadPolicy;
-  links: FileLinks;
+/** What the widget takes of the channel context, and its own settings. */
+export interface WidgetChannelOptions extends Pick<ChannelContext, 'db' | 'inbound' | 'outbox' | 'storage' | 'uploadPolicy' | 'links' | 'rateLimits' | 'signals' | 'logger'> {
   publicUrl: string;
   /** Signs visitor tokens; the same in every process. */
   tokenSecret: Buffer;
-  rateLimits: RateLimits;
-  signals: Signals;
   messageMaxLength: number;
   bodyLimitBytes: number;
   /** `GET /demo` (DEMO_PAGE): the port completes the demo website's allowed origins. */
   demoPage: { enabled: boolean; port: number };
-  logger: Logger;
 }
 
 /**

@@ -70,6 +70,7 @@ const references = (column: string, target: EntityName, onDelete: 'CASCADE' | 'S
   onDelete,
 });
 
+// Long on purpose: one declarative entry per table, read as the schema itself; splitting it would scatter the model.
 /**
  * Table mappings for one engine. Only timestamps differ: PostgreSQL stores them with their time zone,
  * SQLite as UTC text. The tables themselves are created by migrations, never by `synchronize`; their

@@ -23,6 +23,7 @@ function shown(website: Json<Website>, apiKey: ApiKey, publicUrl: string) {
   return { ...rest, ...(hasScope(apiKey, 'admin') ? { identitySecret } : {}), snippet: widgetSnippet(publicUrl, website.key) };
 }
 
+// Long on purpose: a list of declarative route specs that share their dependencies.
 /** The websites that embed the chat widget: their keys, allowed origins, look and team. */
 export function websiteRoutes({ db, publicUrl, channel }: WebsiteRouteDeps): RouteSpec[] {
   return [

@@ -7,6 +7,7 @@ import { Table, TableForeignKey, TableIndex, type MigrationInterface, type Query
 export class Widget1733000000000 implements MigrationInterface {
   name = 'Widget1733000000000';
 
+  // Long on purpose: a migration writes its schema out in full, once, and never changes.
   async up(runner: QueryRunner): Promise<void> {
     const timestamp = runner.dataSource.options.type === 'postgres' ? 'timestamptz' : 'datetime';
     const id: TableColumnOptions = { name: 'id', type: 'varchar', length: '36', isPrimary: true };
