@@ -69,11 +69,10 @@ function watchQueues(core: CoreParts, channels: readonly ChannelModule[]): void 
   });
 }
 
+/** The sending channels go into core's catalog, which replies and the delivery worker read. */
 function deliveryService(config: Config, db: Database, core: CoreParts, channels: readonly ChannelModule[], logger: Logger): DeliveryService {
-  return new DeliveryService(
-    { db, receipts: core.receipts, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs },
-    channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])),
-  );
+  core.catalog.add(channels.flatMap((channel) => (channel.adapter ? [channel.adapter] : [])));
+  return new DeliveryService({ db, receipts: core.receipts, catalog: core.catalog, logger: logger.child({ component: 'delivery' }), timeoutMs: config.deliveryTimeoutMs });
 }
 
 /**

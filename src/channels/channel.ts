@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config, SectionRules } from '../../config';
+import type { ChannelCatalog } from '../core/channels/catalog';
 import type { Database } from '../core/database';
 import type { FileLinks } from '../core/files/links';
 import type { UploadPolicy } from '../core/files/uploads';
@@ -26,6 +27,8 @@ export interface ChannelContext {
   inbound: Inbound;
   /** For the channel's own durable jobs (`enqueue` onto its `jobs` queue). */
   outbox: Outbox;
+  /** What each sending channel can carry (complete once every channel is created). */
+  catalog: ChannelCatalog;
   storage: FileStorage;
   uploadPolicy: UploadPolicy;
   links: FileLinks;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
 import type { Database } from '../core/database';
+import { ChannelCatalog } from '../core/channels/catalog';
 import { FileLinks } from '../core/files/links';
 import type { UploadPolicy } from '../core/files/uploads';
 import { Inbound } from '../core/inbound';
@@ -27,6 +28,8 @@ export interface CoreParts {
   ingestor: Ingestor;
   receipts: DeliveryReceipts;
   inbound: Inbound;
+  /** The sending channels and what they carry, filled once the channels exist. */
+  catalog: ChannelCatalog;
   integrationHealth: IntegrationHealth;
   signals: RedisSignals;
   rateLimits: RedisRateLimits;
@@ -67,6 +70,7 @@ export async function buildCore(config: Config, db: Database, redis: RedisConnec
     ingestor,
     receipts,
     inbound: new Inbound({ ingestor, receipts }),
+    catalog: new ChannelCatalog(),
     integrationHealth: new IntegrationHealth(redis.consumer, config.redisPrefix),
     signals: new RedisSignals({ publisher: redis.producer, subscriberSource: redis.consumer }, config.redisPrefix, logger.child({ component: 'signals' })),
     rateLimits: new RedisRateLimits(redis.producer, config.redisPrefix, widgetRateLimits(config)),

@@ -47,7 +47,7 @@ function restRoutes({ config, db, core }: HttpDeps, live: LiveEvents, channelHtt
   const { outbox, storage, uploadPolicy, signals } = core;
   return [
     ...channelHttp.flatMap((http) => http.apiRoutes ?? []),
-    ...conversationRoutes({ db, outbox, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
+    ...conversationRoutes({ db, outbox, catalog: core.catalog, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
     ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...typingRoutes({ db, signals }),

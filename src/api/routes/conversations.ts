@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorOfApiKey } from '../../core/actor';
+import type { ChannelCatalog } from '../../core/channels/catalog';
 import type { Database } from '../../core/database';
 import { ValidationError } from '../../core/errors';
 import { requestHash } from '../../core/idempotency';
@@ -20,6 +21,8 @@ import { conversationDetailView, conversationView, messageView, pageView } from 
 export interface ConversationRouteDeps {
   db: Database;
   outbox: Outbox;
+  /** What the conversation's channel carries: replies it cannot are refused before they are stored. */
+  catalog: ChannelCatalog;
   messageMaxLength: number;
   /** Where `{ fileKey }` attachments of replies are looked up. */
   storage: FileStorage;
@@ -92,7 +95,7 @@ async function resolveAttachments(storage: FileStorage, publicUrl: string, attac
 }
 
 // Long on purpose: a list of declarative route specs (schemas, docs, a short handler each) that share their dependencies.
-export function conversationRoutes({ db, outbox, messageMaxLength, storage, publicUrl }: ConversationRouteDeps): RouteSpec[] {
+export function conversationRoutes({ db, outbox, catalog, messageMaxLength, storage, publicUrl }: ConversationRouteDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -218,7 +221,7 @@ export function conversationRoutes({ db, outbox, messageMaxLength, storage, publ
         }
         const attachments = await resolveAttachments(storage, publicUrl, body.attachments);
         const result = await postReply(
-          { db, outbox },
+          { db, outbox, catalog },
           params.id,
           { ...body, attachments },
           actorOfApiKey(apiKey),

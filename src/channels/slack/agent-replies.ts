@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Actor } from '../../core/actor';
+import type { ChannelCatalog } from '../../core/channels/catalog';
 import type { Database } from '../../core/database';
 import { requestHash, type IdempotentRequest } from '../../core/idempotency';
 import type { Message } from '../../core/model/types';
@@ -9,7 +10,7 @@ import { postReply } from '../../core/messages/replies';
 import { MirrorRecords } from '../../core/mirrors';
 import type { Outbox } from '../../core/outbox';
 import type { SlackAgents } from './agents';
-import { ConflictError, PermanentDeliveryError } from '../../core/errors';
+import { ConflictError, PermanentDeliveryError, ValidationError } from '../../core/errors';
 import { notAnAgent } from './agents';
 import { jobError, tellPrivately } from './client';
 import { plainText } from './format';
@@ -30,6 +31,7 @@ export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 export interface AgentRepliesOptions {
   db: Database;
   outbox: Outbox;
+  catalog: ChannelCatalog;
   client: WebClient;
   agents: SlackAgents;
   /** A message starting with this (any case) is a private note. */
@@ -82,7 +84,7 @@ export class SlackAgentReplies {
   }
 
   private async reply(conversationId: string, message: ThreadMessage & { user: string; threadTs: string }): Promise<void> {
-    const { db, outbox, notePrefix } = this.options;
+    const { db, outbox, catalog, notePrefix } = this.options;
     const isNote = message.text.trimStart().toLowerCase().startsWith(notePrefix.toLowerCase());
     const text = isNote ? message.text.trimStart().slice(notePrefix.length) : message.text;
     const body = plainText(text).trim();
@@ -101,9 +103,10 @@ export class SlackAgentReplies {
     };
     let stored: Message;
     try {
-      ({ message: stored } = await postReply({ db, outbox }, conversationId, { body, private: isNote, attachments: [], metadata: { slackTs: message.ts } }, actor, idempotency));
+      ({ message: stored } = await postReply({ db, outbox, catalog }, conversationId, { body, private: isNote, attachments: [], metadata: { slackTs: message.ts } }, actor, idempotency));
     } catch (error) {
-      if (error instanceof ConflictError && error.code === 'recipient_opted_out') {
+      // Refusals the agent can act on are told in the thread; nothing was stored.
+      if ((error instanceof ConflictError && error.code === 'recipient_opted_out') || error instanceof ValidationError) {
         await this.tell(message.channel, message.threadTs, message.user, `:no_entry: Not sent: ${error.message}`);
         return;
       }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ChannelCatalog } from '../../core/channels/catalog';
 import type { Database } from '../../core/database';
 import type { Outbox } from '../../core/outbox';
 import type { FileStorage } from '../../core/ports/file-storage';
@@ -14,6 +15,7 @@ import { SlackMirror, SLACK_TARGET } from './mirror';
 export interface SlackChannelOptions {
   db: Database;
   outbox: Outbox;
+  catalog: ChannelCatalog;
   storage: FileStorage;
   botToken: string;
   signingSecret: string;
@@ -36,7 +38,7 @@ export interface SlackChannelOptions {
 export function slackChannel(options: SlackChannelOptions): ChannelModule {
   const client = createSlackClient(options.botToken, options.apiUrl, options.logger);
   const agents = new SlackAgents({ db: options.db, client, autoCreateAgents: options.autoCreateAgents });
-  const replies = new SlackAgentReplies({ db: options.db, outbox: options.outbox, client, agents, notePrefix: options.notePrefix, logger: options.logger });
+  const replies = new SlackAgentReplies({ db: options.db, outbox: options.outbox, catalog: options.catalog, client, agents, notePrefix: options.notePrefix, logger: options.logger });
   const desk = new SlackDesk({ db: options.db, outbox: options.outbox, client, agents, command: options.command, logger: options.logger });
   return {
     name: SLACK_TARGET,

@@ -2,31 +2,17 @@ import type { Logger } from 'pino';
 import type { Database } from '../database';
 import { PermanentDeliveryError } from '../errors';
 import { repo } from '../model/schemas';
-import type { ChannelName, Message } from '../model/types';
-import type { ChannelAdapter, ChannelCapabilities } from '../ports/channel-adapter';
+import type { Message } from '../model/types';
+import type { ChannelCatalog } from '../channels/catalog';
 import { toJson } from '../serialize';
 import type { DeliveryReceipts, StatusChange } from './receipts';
-
-/** Refuses for good, before any send, a message its channel cannot carry. */
-function assertChannelCarries(capabilities: ChannelCapabilities, message: Message): void {
-  if (message.attachments.length > 0 && !capabilities.attachments) throw new PermanentDeliveryError(`The ${message.channel} channel carries no attachments`, 'attachments_not_supported');
-  const max = capabilities.maxTextLength;
-  if (max !== undefined && message.body.length > max) throw new PermanentDeliveryError(`The ${message.channel} channel carries at most ${max} characters; the reply has ${message.body.length}`, 'text_too_long');
-}
 
 /**
  * Sends queued outbound messages through their channel's adapter and records what happened to them.
  * Running `deliver` twice for one message sends it once: only a `queued` message is sent.
  */
 export class DeliveryService {
-  private readonly adapters: ReadonlyMap<ChannelName, ChannelAdapter>;
-
-  constructor(
-    private readonly deps: { db: Database; receipts: DeliveryReceipts; logger: Logger; timeoutMs: number },
-    adapters: readonly ChannelAdapter[],
-  ) {
-    this.adapters = new Map(adapters.map((adapter) => [adapter.channel, adapter]));
-  }
+  constructor(private readonly deps: { db: Database; receipts: DeliveryReceipts; catalog: ChannelCatalog; logger: Logger; timeoutMs: number }) {}
 
   async deliver(messageId: string): Promise<'sent' | 'skipped'> {
     const manager = this.deps.db.manager;
@@ -37,11 +23,11 @@ export class DeliveryService {
       repo(manager, 'Contact').findOneByOrFail({ id: conversation.contactId }),
       repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }),
     ]);
-    const adapter = this.adapters.get(conversation.channel);
+    const adapter = this.deps.catalog.adapterOf(conversation.channel);
     if (!adapter) throw new PermanentDeliveryError(`No adapter sends on the ${conversation.channel} channel`, 'no_adapter');
     // The customer may have opted out after the reply was queued.
     if (identity.optedOutAt) throw new PermanentDeliveryError(`The customer opted out of messages to ${identity.address}`, 'recipient_opted_out');
-    assertChannelCarries(adapter.capabilities, message);
+    this.deps.catalog.assertCarries(adapter, message);
 
     const receipt = await adapter.send(
       { message: toJson(message), conversation: toJson(conversation), contact: toJson(contact), identity: toJson(identity) },

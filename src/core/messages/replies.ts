@@ -1,4 +1,5 @@
 import type { Actor } from '../actor';
+import type { ChannelCatalog } from '../channels/catalog';
 import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { events } from '../events';
@@ -12,6 +13,12 @@ import { repo } from '../model/schemas';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
 import { insertMessage, recordActivity } from './store';
+
+export interface ReplyDeps {
+  db: Database;
+  outbox: Outbox;
+  catalog: ChannelCatalog;
+}
 
 export interface ReplyInput {
   body: string;
@@ -34,7 +41,7 @@ export interface ReplyResult {
  * a delivery job in the same transaction; the first reply sets the conversation's first-response time.
  */
 export async function postReply(
-  deps: { db: Database; outbox: Outbox },
+  deps: ReplyDeps,
   conversationId: string,
   input: ReplyInput,
   actor: Actor,
@@ -45,7 +52,7 @@ export async function postReply(
 }
 
 async function attemptReply(
-  { db, outbox }: { db: Database; outbox: Outbox },
+  { db, outbox, catalog }: ReplyDeps,
   conversationId: string,
   input: ReplyInput,
   actor: Actor,
@@ -57,6 +64,7 @@ async function attemptReply(
       if (stored) return { message: stored, replayed: true };
     }
     const conversation = await lockConversation(manager, db, conversationId);
+    if (!input.private) catalog.assertAccepts(conversation.channel, input);
     if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
     const now = new Date();
     const message: Message = {
