@@ -3,6 +3,7 @@ import { freePort } from '../../src/infra/net';
 import { SlackEmulator } from '../emulators/slack';
 import { TwilioEmulator } from '../emulators/twilio';
 import { ENGINES } from '../support/env';
+import { pngBytes } from '../support/files';
 import { startTestHub, type TestHub } from '../support/hub';
 
 /**
@@ -69,5 +70,34 @@ describe.each(ENGINES)('SMS through Slack and back on %s', (engine) => {
     await slack.waitFor('the sent reaction', () => agentMessage.reactions.includes('outbox_tray'), WAIT_MS);
     expect((await twilio.sendStatus(target, sms, 'delivered')).status).toBe(204);
     await slack.waitFor('the delivered reaction', () => agentMessage.reactions.includes('white_check_mark'), WAIT_MS);
+  });
+
+  it('uploads an MMS’s pictures to its thread when they come after the text, each once', async () => {
+    const customer = '+447911123888';
+    const image = pngBytes();
+    const first = twilio.addMedia('image/png', image);
+    const second = twilio.addMedia('image/png', image);
+    // The first picture comes with the job's first attempt, the second only with its retry: two updates.
+    twilio.failNextMedia(second, 1, 500);
+    const release = twilio.holdMedia();
+    let thread: { channel: string; ts: string };
+    try {
+      const media = [first, second].map((url) => ({ url, contentType: 'image/png' }));
+      expect((await twilio.sendInbound(target, { From: customer, To: SUPPORT_NUMBER, Body: 'The label, twice', media })).status).toBe(200);
+      const header = await slack.waitFor('the thread of the MMS', () => slack.messages.find((m) => m.threadTs === undefined && m.text.includes(customer)), WAIT_MS);
+      thread = { channel: header.channel, ts: header.ts };
+      await slack.waitFor('the text in the thread', () => slack.thread(thread.channel, thread.ts).some((m) => m.text.endsWith('The label, twice')), WAIT_MS);
+      expect(slack.files.filter((f) => f.threadTs === thread.ts)).toEqual([]);
+    } finally {
+      release();
+    }
+    const inThread = () => slack.files.filter((f) => f.threadTs === thread.ts);
+    await slack.waitFor('both pictures in the thread', () => inThread().length >= 2, WAIT_MS);
+
+    // A later message syncs the thread again: the pictures are not uploaded a second time.
+    expect((await twilio.sendInbound(target, { From: customer, To: SUPPORT_NUMBER, Body: 'Got them?' })).status).toBe(200);
+    await slack.waitFor('the next text in the thread', () => slack.thread(thread.channel, thread.ts).some((m) => m.text.endsWith('Got them?')), WAIT_MS);
+    expect(inThread()).toHaveLength(2);
+    expect(inThread().every((f) => f.channel === thread.channel && f.bytes.equals(image))).toBe(true);
   });
 });

@@ -10,11 +10,11 @@ import { listMessages } from '../../core/messages/list';
 import { recentPageViews } from '../../core/page-views/list';
 import { websiteOfConversation } from '../../core/websites/websites';
 import { RetryableDeliveryError } from '../../core/errors';
-import { MirrorRecords } from '../../core/mirrors';
+import { MirrorRecords, type FilesToCopy } from '../../core/mirrors';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { ConversationMirror } from '../../core/ports/mirror';
 import type { Json } from '../../core/serialize';
-import type { Attachment, Message } from '../../core/model/types';
+import type { Message } from '../../core/model/types';
 import { isSetupError, slackError } from './client';
 import { headerMessage, STATUS_REACTIONS, threadLine, type HeaderFacts } from './format';
 import { SLACK_TARGET } from './name';
@@ -91,6 +91,9 @@ export class SlackMirror implements ConversationMirror {
       }
       if (!page.hasMore) break;
     }
+    for (const copied of await this.records.filesToCopy(conversationId)) {
+      await this.uploadFiles(copy.location, copy.threadRef, conversationId, copied);
+    }
 
     for (const shown of await this.records.statusesToShow(conversationId)) {
       const reaction = STATUS_REACTIONS[shown.deliveryStatus];
@@ -117,22 +120,29 @@ export class SlackMirror implements ConversationMirror {
       unfurl_links: false,
       unfurl_media: false,
     });
-    await this.uploadFiles(channel, threadTs, conversationId, message.attachments);
-    const tracked = message.direction === 'outbound' && !message.private;
-    await this.records.messageCopied(conversationId, { id: message.id, createdAt }, tracked ? (posted.ts ?? '') : undefined, null);
+    await this.records.messageCopied(conversationId, { id: message.id, createdAt }, posted.ts ?? '', null);
+    const pending = message.attachments.filter((attachment) => attachment.fileKey !== undefined);
+    await this.uploadFiles(channel, threadTs, conversationId, { messageId: message.id, copiedFiles: [], pending });
   }
 
-  /** Files in the hub's storage go up as Slack files, so agents see previews without an API key. */
-  private async uploadFiles(channel: string, threadTs: string, conversationId: string, attachments: readonly Attachment[]): Promise<void> {
-    for (const attachment of attachments) {
+  /**
+   * Files in the hub's storage go up as Slack files, so agents see previews without an API key. Each is
+   * recorded once up, so a sync that failed halfway, or media that came after the text, uploads the rest
+   * and nothing twice.
+   */
+  private async uploadFiles(channel: string, threadTs: string, conversationId: string, files: FilesToCopy): Promise<void> {
+    const copiedFiles = [...files.copiedFiles];
+    for (const attachment of files.pending) {
       if (!attachment.fileKey) continue;
       const file = await this.options.storage.open(attachment.fileKey);
-      if (!file) {
+      if (file) {
+        const bytes = await buffer(file.stream);
+        await this.options.client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file: bytes, filename: file.meta.name, title: file.meta.name });
+      } else {
         this.options.logger.warn({ conversationId, fileKey: attachment.fileKey }, 'an attachment is no longer in the file storage; not uploaded to Slack');
-        continue;
       }
-      const bytes = await buffer(file.stream);
-      await this.options.client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file: bytes, filename: file.meta.name, title: file.meta.name });
+      copiedFiles.push(attachment.fileKey);
+      await this.records.filesCopied(files.messageId, copiedFiles);
     }
   }
 

@@ -217,6 +217,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       target: { type: 'varchar', length: 32, primary: true },
       ref: short(64),
       shownStatus: short(16, true),
+      copiedFiles: json(true),
       createdAt: at(),
     }, { foreignKeys: [references('messageId', 'Message', 'CASCADE')] }),
     schema('TeamMember', 'team_members', {

@@ -272,6 +272,11 @@ export interface MirroredMessage {
   target: string;
   ref: string;
   shownStatus: string | null;
+  /**
+   * File keys of the message's attachments the copy has dealt with (put there, or found gone), so files
+   * that arrive later follow once each; null when the mirror does not copy this message's files.
+   */
+  copiedFiles: string[] | null;
   createdAt: Date;
 }
 

@@ -6,6 +6,7 @@ import { MirrorThreads1732900000000 } from './1732900000000-mirror-threads';
 import { Widget1733000000000 } from './1733000000000-widget';
 import { ChannelAccounts1733100000000 } from './1733100000000-channel-accounts';
 import { IdempotentResults1733200000000 } from './1733200000000-idempotent-results';
+import { MirroredFiles1733300000000 } from './1733300000000-mirrored-files';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Widget1733000000000,
   ChannelAccounts1733100000000,
   IdempotentResults1733200000000,
+  MirroredFiles1733300000000,
 ];
