@@ -4,7 +4,7 @@ import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { events } from '../events';
-import { repo } from '../model/schemas';
+import { lockRow, repo } from '../model/schemas';
 import type { Conversation, ConversationStatus, Priority } from '../model/types';
 import { eventsOutboxRow, wakeOutboxRow, type Outbox } from '../outbox';
 import { assertTransition } from './transitions';
@@ -24,15 +24,9 @@ const AUDITED: (keyof Tracked)[] = ['status', 'snoozedUntil', 'assigneeId', 'tea
 
 /** Loads a conversation for change, locked on PostgreSQL so that concurrent changes take turns. */
 export async function lockConversation(manager: EntityManager, db: Database, id: string): Promise<Conversation> {
-  const conversation = await lockConversationIfAny(manager, db, id);
+  const conversation = await lockRow(manager, db.engine, 'Conversation', id);
   if (!conversation) throw new NotFoundError(`Conversation ${id}`);
   return conversation;
-}
-
-async function lockConversationIfAny(manager: EntityManager, db: Database, id: string): Promise<Conversation | null> {
-  const query = repo(manager, 'Conversation').createQueryBuilder('c').where('c.id = :id', { id });
-  if (db.engine === 'postgres') query.setLock('pessimistic_write');
-  return query.getOne();
 }
 
 async function assertExists(manager: EntityManager, entity: 'Agent' | 'Team', id: string | null | undefined, field: string): Promise<void> {
@@ -112,7 +106,7 @@ export async function updateConversation(deps: { db: Database; outbox: Outbox },
 export async function wakeConversation(deps: { db: Database; outbox: Outbox }, id: string, snoozedUntil: string): Promise<boolean> {
   const { db, outbox } = deps;
   return outbox.runUnit(async ({ manager, write }) => {
-    const current = await lockConversationIfAny(manager, db, id);
+    const current = await lockRow(manager, db.engine, 'Conversation', id);
     if (current?.status !== 'snoozed' || current.snoozedUntil?.toISOString() !== snoozedUntil) return false;
     const now = new Date();
     const woken: Conversation = { ...current, status: 'open', snoozedUntil: null, updatedAt: now };

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../database';
 import { events, type DomainEvent } from '../events';
-import { repo, updateRow } from '../model/schemas';
+import { lockRow, repo, updateRow } from '../model/schemas';
 import type { Attachment, Message } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { messagePreview } from './preview';
@@ -22,9 +22,7 @@ export async function addAttachments(deps: { db: Database; outbox: Outbox }, mes
   const { db, outbox } = deps;
   return outbox.runUnit(async ({ manager, write }) => {
     // Locked on PostgreSQL: two jobs adding at once could each overwrite the other's attachments.
-    const query = repo(manager, 'Message').createQueryBuilder('m').where('m.id = :id', { id: messageId });
-    if (db.engine === 'postgres') query.setLock('pessimistic_write');
-    const message = await query.getOne();
+    const message = await lockRow(manager, db.engine, 'Message', messageId);
     if (!message) return undefined;
     const known = new Set(message.attachments.map(identityOf));
     const added = arrived.attachments.filter((attachment) => !known.has(identityOf(attachment)));

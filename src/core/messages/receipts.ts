@@ -2,7 +2,7 @@ import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
 import { Database } from '../database';
 import { events } from '../events';
-import { repo, updateRow } from '../model/schemas';
+import { lockRow, repo, updateRow } from '../model/schemas';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { canMoveDeliveryStatus } from './delivery-status';
@@ -60,9 +60,7 @@ export class DeliveryReceipts {
     const { db, outbox } = this.deps;
     return outbox.runUnit(async ({ manager, write }) => {
       // Locked on PostgreSQL: two receipts read at once could both move the status, or move it backwards.
-      const query = repo(manager, 'Message').createQueryBuilder('m').where('m.id = :id', { id: messageId });
-      if (db.engine === 'postgres') query.setLock('pessimistic_write');
-      const message = await query.getOne();
+      const message = await lockRow(manager, db.engine, 'Message', messageId);
       const changes = message && message.direction === 'outbound' ? changedFields(message, change) : undefined;
       if (!message || !changes) return undefined;
       const now = new Date();

@@ -50,6 +50,16 @@ export async function updateRow<K extends EntityName>(manager: EntityManager, na
   return result.affected ?? 0;
 }
 
+/**
+ * Loads a row by id for change inside a transaction: locked on PostgreSQL, so that concurrent changes of
+ * it take turns (SQLite's transactions take turns already). Null when there is no such row.
+ */
+export function lockRow<K extends 'Conversation' | 'Message'>(manager: EntityManager, engine: DatabaseEngine, name: K, id: string): Promise<EntityTypes[K] | null> {
+  const query = repo(manager, name).createQueryBuilder('row').where('row.id = :id', { id });
+  if (engine === 'postgres') query.setLock('pessimistic_write');
+  return query.getOne();
+}
+
 /** The repository of an entity by its name, typed. */
 export function repo<K extends EntityName>(manager: EntityManager, name: K): Repository<EntityTypes[K]> {
   return manager.getRepository<EntityTypes[K]>(name);
