@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { errorBody } from './errors';
 
 /** Node's parser codes that get a status of their own; any other parse error is a 400. */
 const STATUS_OF_CODE: Record<string, { status: number; reason: string; code: string; message: string }> = {
@@ -18,7 +19,7 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const { status, reason, code, message } = STATUS_OF_CODE[error.code ?? ''] ?? MALFORMED;
-    const body = JSON.stringify({ error: { code, message } });
+    const body = JSON.stringify(errorBody(code, message));
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 }

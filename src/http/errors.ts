@@ -23,14 +23,15 @@ export function httpStatusOf(error: AppError): number {
   return STATUS_OF_KIND[error.kind];
 }
 
-function body(code: string, message: string, details?: readonly ErrorIssue[]): ErrorBody {
+/** The JSON error shape, for answers that are not an AppError (no route, a parser's refusal, a request Node could not parse). */
+export function errorBody(code: string, message: string, details?: readonly ErrorIssue[]): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
 /** The JSON error shape of a typed error; a rate limit also says in the body when to retry, for clients that cannot read headers. */
 export function appErrorBody(error: AppError): ErrorBody {
   if (error instanceof TooManyRequestsError) return { error: { code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } };
-  return body(error.code, error.message, error.details);
+  return errorBody(error.code, error.message, error.details);
 }
 
 /** Errors raised by body-parser carry a `type` and a status; they are the client's fault. */
@@ -52,7 +53,7 @@ function parserError(error: unknown): { status: number; code: string; message: s
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json(body('not_found', `No route for ${req.method} ${req.path}.`));
+  res.status(404).json(errorBody('not_found', `No route for ${req.method} ${req.path}.`));
 };
 
 /** The one place errors become HTTP responses: the JSON error shape, never a stack trace. */
@@ -70,10 +71,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   const parser = parserError(error);
   if (parser) {
-    res.status(parser.status).json(body(parser.code, parser.message));
+    res.status(parser.status).json(errorBody(parser.code, parser.message));
     return;
   }
   req.log.error({ err: error }, 'unexpected error');
   res.err = error instanceof Error ? error : new Error(String(error));
-  res.status(500).json(body('internal_error', 'Something went wrong on our side; the error was logged.'));
+  res.status(500).json(errorBody('internal_error', 'Something went wrong on our side; the error was logged.'));
 };

@@ -1,5 +1,5 @@
-import type { RequestHandler, Response } from 'express';
-import { ValidationError } from '../core/errors';
+import type { RequestHandler } from 'express';
+import { AppError, ValidationError } from '../core/errors';
 
 /**
  * Checks every request makes before any route reads it, so that no handler meets text it cannot store
@@ -25,28 +25,23 @@ function decoded(part: string): string | undefined {
   }
 }
 
-function refuse(res: Response, code: string, message: string): void {
-  res.status(400).json({ error: { code, message } });
-}
 
 /**
  * The path and the query string, as sent: each must percent-decode to UTF-8 text without NUL. Express
  * would otherwise fail decoding a route's parameters (a 500), or hand handlers NUL it cannot store.
  */
-export const requestLineGuard: RequestHandler = (req, res, next) => {
+export const requestLineGuard: RequestHandler = (req, _res, next) => {
   const at = req.url.indexOf('?');
   const path = at === -1 ? req.url : req.url.slice(0, at);
   const query = at === -1 ? '' : req.url.slice(at + 1);
   const pathText = decoded(path);
   if (pathText === undefined || isUnstorable(pathText)) {
-    refuse(res, 'malformed_path', 'The request path has a malformed percent-escape, or encodes a NUL character: escapes must encode UTF-8 text.');
-    return;
+    throw new AppError('validation', 'malformed_path', 'The request path has a malformed percent-escape, or encodes a NUL character: escapes must encode UTF-8 text.');
   }
   // Form encoding: `+` is a space; a name or value is checked alone, as the query parser reads it.
   const parts = query.split(/[&=]/).map((part) => decoded(part.replace(/\+/g, ' ')));
   if (parts.some((part) => part === undefined || isUnstorable(part))) {
-    refuse(res, 'malformed_query', 'The query string has a malformed percent-escape, or encodes a NUL character: escapes must encode UTF-8 text.');
-    return;
+    throw new AppError('validation', 'malformed_query', 'The query string has a malformed percent-escape, or encodes a NUL character: escapes must encode UTF-8 text.');
   }
   next();
 };
