@@ -15,7 +15,7 @@ import type { JobCounts } from './infra/metrics';
 import { withTimeout } from './infra/redis/connection';
 import type { RedisEventBus } from './infra/redis/event-bus';
 import { LOCAL_REDIS_URL } from './infra/redis/resolve';
-import { createChannels, startListeners } from './startup/channels';
+import { createChannels } from './startup/channels';
 import { buildCore, stopCore, type CoreParts } from './startup/core';
 import { startHttp, type HttpServer } from './startup/http';
 import { connectRedis } from './startup/redis';
@@ -96,7 +96,10 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
       : await parts.step('starting the workers', () => Promise.resolve(startWorkerRole(config, { db, redis, core, delivery, channels, logger })), (started) => started.close(config.shutdownTimeoutMs));
   let http: HttpServer | undefined;
   if (role !== 'worker') {
-    await parts.step("starting the channels' listeners", () => startListeners(channels, logger), (stopListeners) => stopListeners());
+    // One part each, so that they stop in reverse order, and a listener that cannot start stops those before it.
+    for (const listener of channels.flatMap((channel) => channel.listeners ?? [])) {
+      await parts.step("starting the channels' listeners", () => listener.start().then(() => logger.info({ listener: listener.name }, 'listener started')), () => listener.stop());
+    }
     http = await parts.step('starting the HTTP server', () => startHttp({ config, db, dataSource, redis, core, channels, logger }), (started) => started.stop());
   }
 

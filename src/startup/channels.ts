@@ -31,24 +31,3 @@ export async function createChannels(definitions: readonly ChannelDefinition[], 
   }
   return channels;
 }
-
-/** Starts every channel's listeners in order; the returned function stops them in reverse. */
-export async function startListeners(channels: readonly ChannelModule[], logger: Logger): Promise<() => Promise<void>> {
-  const started: { name: string; stop: () => Promise<void> }[] = [];
-  const stopAll = async () => {
-    for (const listener of started.splice(0).reverse()) {
-      await listener.stop().catch((error: unknown) => logger.warn({ err: error, listener: listener.name }, 'listener failed to stop'));
-    }
-  };
-  try {
-    for (const listener of channels.flatMap((channel) => channel.listeners ?? [])) {
-      await listener.start();
-      started.push(listener);
-      logger.info({ listener: listener.name }, 'listener started');
-    }
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-  return stopAll;
-}
