@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiChannelSection } from './channels/api';
+import { emailSection } from './channels/email';
 import { slackSection } from './channels/slack';
 import { smsSection } from './channels/sms';
 import { widgetSection } from './channels/widget';
@@ -126,6 +127,7 @@ export const settings = {
   ...widgetSection.settings,
   ...smsSection.settings,
   ...slackSection.settings,
+  ...emailSection.settings,
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',
@@ -162,4 +164,4 @@ export type Settings = typeof settings;
 export type SettingName = keyof Settings;
 
 /** Each channel's section of the settings, in the order of the channel list. */
-export const channelSections = [apiChannelSection, widgetSection, smsSection, slackSection] as const;
+export const channelSections = [apiChannelSection, widgetSection, smsSection, slackSection, emailSection] as const;

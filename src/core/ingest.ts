@@ -34,6 +34,13 @@ export interface InboundMessage {
    */
   threadId?: string;
   /**
+   * Whether a message the thread key does not place continues the sender's latest conversation (the
+   * default) or opens a new one: an email that replies to nothing the hub knows starts a new conversation.
+   */
+  continuesLatest?: boolean;
+  /** The subject of the conversation, should the message open one (an email's Subject). */
+  subject?: string;
+  /**
    * Work of the channel's own queue that follows from the message (fetching an MMS's media), written as
    * outbox rows in the message's transaction: stored and committed together, and never for a duplicate.
    */
@@ -91,7 +98,7 @@ export class Ingestor {
       const sender = await resolveSender(manager, db.engine, input.channel, input.sender, now);
       const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
       const route = await routeOf(manager, input.channel, input.channelAddress);
-      const change = await findOrOpenConversation(manager, db.engine, identity, { ...route, threadId: input.threadId }, now, reopenWindowMs);
+      const change = await findOrOpenConversation(manager, db.engine, identity, { ...route, threadId: input.threadId, continuesLatest: input.continuesLatest, subject: input.subject }, now, reopenWindowMs);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message = inboundMessage(input, identity.contactId, conversationId, now);

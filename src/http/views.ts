@@ -63,6 +63,7 @@ export const conversationView = z.object({
   channel: z.string(),
   identityId: z.string(),
   channelAddress: z.string().nullable().describe('The business address the customer wrote to (e.g. the Twilio number); replies go out from it'),
+  subject: z.string().nullable().describe("The email's subject, on channels that have subjects"),
   status: z.enum(CONVERSATION_STATUSES),
   assigneeId: z.string().nullable(),
   teamId: z.string().nullable(),

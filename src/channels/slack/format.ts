@@ -24,6 +24,8 @@ export interface HeaderFacts {
   status: ConversationStatus;
   assignee: string | null;
   team: string | null;
+  /** The email's subject, where the conversation has one. */
+  subject?: string | null;
   /** The last pages a web chat visitor saw, newest first, each as its title or else its URL. */
   lastPages?: readonly string[];
 }
@@ -77,6 +79,7 @@ export function headerMessage(facts: HeaderFacts): { text: string; blocks: unkno
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${who}* · ${channel}` } },
+      ...(facts.subject ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Subject:* ${escapeSlack(facts.subject)}` } }] : []),
       { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
       ...(pages.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: ['*Last pages visited:*', ...pages].join('\n') } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${facts.conversationId}\` · reply in this thread to answer the customer` }] },

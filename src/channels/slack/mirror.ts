@@ -181,6 +181,7 @@ export class SlackMirror implements ConversationMirror {
         status: conversation.status,
         assignee: conversation.assignee?.name ?? null,
         team: team?.name ?? null,
+        subject: conversation.subject,
         lastPages: pages.map((page) => page.title?.trim() || page.url),
       },
       channel: team?.locations[SLACK_TARGET] ?? this.options.defaultChannel,

@@ -16,6 +16,10 @@ export interface ConversationRoute {
   teamId: string | null;
   /** The conversation the channel says the message continues (its thread key), tried first. */
   threadId?: string;
+  /** False: without a thread key (or when it names no conversation of the channel) a new conversation opens. */
+  continuesLatest?: boolean;
+  /** The subject a new conversation gets. */
+  subject?: string;
 }
 
 interface LatestConversation {
@@ -30,6 +34,7 @@ async function latestConversation(sql: Sql, identity: ChannelIdentity, route: Co
     const [thread] = await sql.rows<LatestConversation>(`SELECT id, status, "resolvedAt" FROM conversations WHERE id = ? AND channel = ?`, [route.threadId, identity.channel]);
     if (thread) return thread;
   }
+  if (route.continuesLatest === false) return undefined;
   const sameAddress = route.channelAddress === null ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
   const [latest] = await sql.rows<LatestConversation>(
     `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1`,
@@ -74,6 +79,7 @@ export async function findOrOpenConversation(
     channel: identity.channel,
     identityId: identity.id,
     channelAddress: route.channelAddress,
+    subject: route.subject ?? null,
     status: 'open',
     assigneeId: null,
     teamId: route.teamId,

@@ -128,6 +128,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       channel: short(32),
       identityId: ref(),
       channelAddress: short(320, true),
+      subject: short(500, true),
       status: short(16),
       assigneeId: ref(true),
       teamId: ref(true),

@@ -61,6 +61,8 @@ export interface Conversation {
    * go out from it. Null where a channel has a single address.
    */
   channelAddress: string | null;
+  /** What the conversation is about, where the channel has subjects (an email's Subject). */
+  subject: string | null;
   status: ConversationStatus;
   assigneeId: string | null;
   teamId: string | null;

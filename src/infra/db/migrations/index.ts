@@ -7,6 +7,7 @@ import { Widget1733000000000 } from './1733000000000-widget';
 import { ChannelAccounts1733100000000 } from './1733100000000-channel-accounts';
 import { IdempotentResults1733200000000 } from './1733200000000-idempotent-results';
 import { MirroredFiles1733300000000 } from './1733300000000-mirrored-files';
+import { ConversationSubjects1733400000000 } from './1733400000000-conversation-subjects';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   ChannelAccounts1733100000000,
   IdempotentResults1733200000000,
   MirroredFiles1733300000000,
+  ConversationSubjects1733400000000,
 ];
