@@ -222,7 +222,7 @@ describe.each(ENGINES)('hub CLI on %s', (engine) => {
   it('website create prints the key, the identity secret and the script tag, and stores the website with its team', async () => {
     const manager = (await runningHub()).db.manager;
     const now = new Date();
-    await insertRows(manager, 'Team', { id: randomUUID(), name: 'Web support', createdAt: now, updatedAt: now });
+    await insertRows(manager, 'Team', { id: randomUUID(), name: 'Web support', followUpDelayHours: null, transcriptOnResolve: null, createdAt: now, updatedAt: now });
     const env = { ...environment.env, PUBLIC_URL: 'https://hub.example.com' };
     const run = await cli(
       ['website', 'create', '--name', 'Shop', '--origin', 'https://Shop.example.com', '--origin', 'https://*.example.com', '--color', '#0F766E', '--team', 'Web support', '--greeting', 'Hi!', '--away-message', 'Back at 9', '--position', 'left', '--locale', 'fr', '--require-verified-identity', '--pre-chat-form', '--no-page-views'],

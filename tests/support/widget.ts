@@ -45,6 +45,8 @@ export async function createWebsite(t: TestHub, overrides: Partial<Website> = {}
     preChatForm: false,
     recordPageViews: true,
     keepQueryStrings: false,
+    followUpDelayHours: null,
+    transcriptOnResolve: null,
     createdAt: now,
     updatedAt: now,
     ...overrides,

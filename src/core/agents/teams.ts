@@ -5,12 +5,12 @@ import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
-import type { ChannelName, Team } from '../model/types';
+import type { AfterResolveSettings, ChannelName, Team } from '../model/types';
 import { toJson, type Json } from '../serialize';
 import { uniquely } from '../unique';
 import { locationsOf, setLocations, type TeamLocations } from './locations';
 
-export interface TeamInput {
+export interface TeamInput extends Partial<AfterResolveSettings> {
   name: string;
   /** Where each channel named keeps the team's conversations (null: its default); a patch leaves other channels' as they are. */
   locations?: Record<ChannelName, string | null>;
@@ -37,12 +37,20 @@ export async function getTeam(db: Database, id: string): Promise<TeamView> {
 
 export async function createTeam(db: Database, input: TeamInput, actor: Actor): Promise<TeamView> {
   const now = new Date();
-  const team: Team = { id: newId(), name: input.name, createdAt: now, updatedAt: now };
+  const team: Team = {
+    id: newId(),
+    name: input.name,
+    followUpDelayHours: input.followUpDelayHours ?? null,
+    transcriptOnResolve: input.transcriptOnResolve ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
   return uniquely('team', () =>
     db.transaction(async (manager) => {
       await insertRows(manager, 'Team', team);
       const locations = await setLocations(manager, team.id, input.locations ?? {});
-      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after: { name: team.name, locations } });
+      const after = { name: team.name, followUpDelayHours: team.followUpDelayHours, transcriptOnResolve: team.transcriptOnResolve, locations };
+      await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: team.id, after });
       return { ...toJson(team), locations };
     }),
   );

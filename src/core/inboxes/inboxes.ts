@@ -98,7 +98,7 @@ async function teamNamed(manager: EntityManager, name: string, actor: Actor): Pr
   if (team) return team.id;
   const now = new Date();
   const id = newId();
-  await insertRows(manager, 'Team', { id, name, createdAt: now, updatedAt: now });
+  await insertRows(manager, 'Team', { id, name, followUpDelayHours: null, transcriptOnResolve: null, createdAt: now, updatedAt: now });
   await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: id, after: { name } });
   return id;
 }

@@ -8,7 +8,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -33,6 +33,8 @@ interface EntityTypes {
   Website: Website;
   PageView: PageView;
   Rating: Rating;
+  FollowUp: FollowUp;
+  Unsubscribe: Unsubscribe;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -94,6 +96,10 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
   const text = (nullable = false): EntitySchemaColumnOptions => ({ type: 'text', nullable });
   const short = (length: number, nullable = false): EntitySchemaColumnOptions => ({ type: 'varchar', length, nullable });
   const json = (nullable = false): EntitySchemaColumnOptions => ({ type: 'simple-json', nullable });
+  const afterResolve = {
+    followUpDelayHours: { type: engine === 'postgres' ? 'double precision' : 'real', nullable: true },
+    transcriptOnResolve: { type: 'boolean', nullable: true },
+  } satisfies Record<string, EntitySchemaColumnOptions>;
 
   function schema<K extends EntityName>(name: K, tableName: string, columns: Columns<EntityTypes[K]>, constraints: Constraints = {}): EntitySchema {
     // typeorm declares the options as a class, but documents and uses them as a plain object.
@@ -191,7 +197,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       accountId: { type: 'varchar', length: 64, primary: true },
       agentId: ref(),
     }, { indices: [index('UQ_agent_accounts_agent', ['agentId', 'channel'], true)], foreignKeys: [references('agentId', 'Agent', 'CASCADE')] }),
-    schema('Team', 'teams', { id, name: short(200), createdAt: at(), updatedAt: at() }, { indices: [index('UQ_teams_name', ['name'], true)] }),
+    schema('Team', 'teams', { id, name: short(200), ...afterResolve, createdAt: at(), updatedAt: at() }, { indices: [index('UQ_teams_name', ['name'], true)] }),
     schema('TeamLocation', 'team_locations', {
       teamId: { type: 'varchar', length: 36, primary: true },
       channel: { type: 'varchar', length: 32, primary: true },
@@ -255,6 +261,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       preChatForm: { type: 'boolean' },
       recordPageViews: { type: 'boolean' },
       keepQueryStrings: { type: 'boolean' },
+      ...afterResolve,
       createdAt: at(),
       updatedAt: at(),
     }, {
@@ -288,6 +295,26 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
         indices: [index('UQ_ratings_conversation', ['conversationId'], true)],
         foreignKeys: [references('conversationId', 'Conversation', 'CASCADE'), references('contactId', 'Contact', 'CASCADE')],
       }),
+    schema('FollowUp', 'follow_ups', {
+      id,
+      conversationId: ref(),
+      kind: short(16),
+      occasion: short(64),
+      address: short(320),
+      status: short(16),
+      dueAt: at(),
+      sentAt: at(true),
+      failureReason: text(true),
+      createdAt: at(),
+    }, {
+        indices: [index('UQ_follow_ups_occasion', ['conversationId', 'kind', 'occasion'], true), index('IDX_follow_ups_due', ['status', 'dueAt'])],
+        foreignKeys: [references('conversationId', 'Conversation', 'CASCADE')],
+      }),
+    schema('Unsubscribe', 'unsubscribes', {
+      channel: { type: 'varchar', length: 32, primary: true },
+      address: { type: 'varchar', length: 320, primary: true },
+      createdAt: at(),
+    }),
     schema('HubSecret', 'hub_secrets', { name: { type: 'varchar', length: 64, primary: true }, value: short(128), createdAt: at() }),
     schema('ApiKey', 'api_keys', {
       id,

@@ -107,7 +107,18 @@ export interface Agent {
   updatedAt: Date;
 }
 
-export interface Team {
+/**
+ * What the hub sends a customer by itself once their conversation is resolved; a team's setting wins
+ * over its website's, null leaves the choice to the next in line (see followUpSettings).
+ */
+export interface AfterResolveSettings {
+  /** Hours after resolution until the follow-up asking for a rating (fractions allowed); 0: none. */
+  followUpDelayHours: number | null;
+  /** Send the customer the transcript when the conversation is resolved. */
+  transcriptOnResolve: boolean | null;
+}
+
+export interface Team extends AfterResolveSettings {
   id: string;
   name: string;
   createdAt: Date;
@@ -153,7 +164,7 @@ export type WebsitePosition = 'left' | 'right';
 export type WebsiteLocale = 'en' | 'fr';
 
 /** A site that embeds the chat widget: its public key, the page origins allowed to use it, and its look. */
-export interface Website {
+export interface Website extends AfterResolveSettings {
   id: string;
   /** Public: written in the script tag (`data-website`). */
   key: string;
@@ -207,6 +218,44 @@ export interface Rating {
   comment: string | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export const FOLLOW_UP_KINDS = ['follow_up', 'transcript'] as const;
+/** `follow_up`: the question how we did, some time after resolution; `transcript`: the conversation itself. */
+export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
+
+/**
+ * `scheduled` until its time, `sending` while it goes out (found so later, it was cut off mid-send and is
+ * failed rather than sent again), then `sent`, `cancelled` (the customer wrote again, the conversation
+ * reopened, the address unsubscribed) or `failed`.
+ */
+export const FOLLOW_UP_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled', 'failed'] as const;
+export type FollowUpStatus = (typeof FOLLOW_UP_STATUSES)[number];
+
+/** Something the hub sends a customer by itself about a conversation, at a time of its own. */
+export interface FollowUp {
+  id: string;
+  conversationId: string;
+  kind: FollowUpKind;
+  /**
+   * What it is for, unique per conversation and kind, so one occasion never sends twice: the
+   * resolution's time (ISO 8601) for automatic ones, the request's event id for a customer's request.
+   */
+  occasion: string;
+  /** Where it goes (the customer's address on the channel that sends it). */
+  address: string;
+  status: FollowUpStatus;
+  dueAt: Date;
+  sentAt: Date | null;
+  failureReason: string | null;
+  createdAt: Date;
+}
+
+/** An address that asked to get nothing the hub sends by itself on a channel; stored lower case. */
+export interface Unsubscribe {
+  channel: ChannelName;
+  address: string;
+  createdAt: Date;
 }
 
 export interface ApiKey {

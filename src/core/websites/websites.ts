@@ -7,14 +7,14 @@ import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
-import type { ChannelName, Conversation, Website, WebsiteLocale, WebsitePosition } from '../model/types';
+import type { AfterResolveSettings, ChannelName, Conversation, Website, WebsiteLocale, WebsitePosition } from '../model/types';
 import { toJson, type Json } from '../serialize';
 
 /** The launcher's colour when none is given: white text on it passes WCAG AA. */
 export const DEFAULT_WEBSITE_COLOR = '#2563eb';
 
 /** A website's settings; `allowedOrigins` are already normalized (see normalizeAllowedOrigin). */
-export interface WebsiteInput {
+export interface WebsiteInput extends Partial<AfterResolveSettings> {
   name: string;
   allowedOrigins: string[];
   color?: string;
@@ -116,6 +116,8 @@ export async function createWebsite(db: Database, channel: ChannelName, input: W
     preChatForm: input.preChatForm ?? false,
     recordPageViews: input.recordPageViews ?? true,
     keepQueryStrings: input.keepQueryStrings ?? false,
+    followUpDelayHours: input.followUpDelayHours ?? null,
+    transcriptOnResolve: input.transcriptOnResolve ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -8,6 +8,7 @@ import { ChannelAccounts1733100000000 } from './1733100000000-channel-accounts';
 import { IdempotentResults1733200000000 } from './1733200000000-idempotent-results';
 import { MirroredFiles1733300000000 } from './1733300000000-mirrored-files';
 import { ConversationSubjects1733400000000 } from './1733400000000-conversation-subjects';
+import { FollowUps1733500000000 } from './1733500000000-follow-ups';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   IdempotentResults1733200000000,
   MirroredFiles1733300000000,
   ConversationSubjects1733400000000,
+  FollowUps1733500000000,
 ];
