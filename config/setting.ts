@@ -18,6 +18,8 @@ export function setting<T>(definition: Setting<T>): Setting<T> {
 
 export const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 export const integer = (min: number, max: number) => z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(min).max(max));
+/** A number that may have a fraction (`1.5`), between min and max. */
+export const decimal = (min: number, max: number) => z.string().regex(/^\d+(\.\d+)?$/, 'expected a number like 24 or 0.5').transform(Number).pipe(z.number().min(min).max(max));
 export const url = (protocols: string[]) =>
   z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `expected a ${protocols.join(' or ')} URL` });
 

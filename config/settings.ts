@@ -4,7 +4,7 @@ import { emailSection } from './channels/email';
 import { slackSection } from './channels/slack';
 import { smsSection } from './channels/sms';
 import { widgetSection } from './channels/widget';
-import { boolean, integer, setting, url } from './setting';
+import { boolean, decimal, integer, setting, url } from './setting';
 
 export type { Setting } from './setting';
 
@@ -82,6 +82,18 @@ export const settings = {
     description: 'A customer message within this many hours of resolution reopens the conversation; later ones open a new one.',
     schema: integer(0, 24 * 365),
     default: '24',
+  }),
+  followUpDelayHours: setting({
+    env: 'FOLLOW_UP_DELAY_HOURS',
+    description: "Hours after resolution until the customer gets a follow-up asking how we did (fractions allowed), unless the conversation's team or website says otherwise; 0: none.",
+    schema: decimal(0, 720),
+    default: '24',
+  }),
+  followUpLinkTtlDays: setting({
+    env: 'FOLLOW_UP_LINK_TTL_DAYS',
+    description: "How long the one-click rating links of a follow-up keep working, in days (unsubscribe links never expire).",
+    schema: integer(1, 365),
+    default: '30',
   }),
   contactAttributesMaxBytes: setting({
     env: 'CONTACT_ATTRIBUTES_MAX_BYTES',

@@ -54,10 +54,10 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     const contentType = response.contentType ?? 'application/json';
-    responses[status] = {
-      description: response.description,
-      ...(response.schema || response.contentType ? { content: { [contentType]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } } : {}),
-    };
+    const alternatives = Object.fromEntries(Object.entries(response.alternatives ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]));
+    const main = response.schema || response.contentType ? { [contentType]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } : {};
+    const content = { ...main, ...alternatives };
+    responses[status] = { description: response.description, ...(Object.keys(content).length > 0 ? { content } : {}) };
   }
   const errorStatuses = [...new Set([...(spec.body || spec.query || spec.params ? [400] : []), 401, 403, ...(spec.body || spec.upload ? [413, 415] : []), ...(spec.errors ?? [])])];
   for (const status of errorStatuses) {

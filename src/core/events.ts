@@ -2,7 +2,7 @@ import { newId } from './ids';
 import { toJson, type Json } from './serialize';
 import type { Conversation, Message } from './model/types';
 
-export const EVENT_TYPES = ['conversation.created', 'conversation.updated', 'message.created', 'message.updated'] as const;
+export const EVENT_TYPES = ['conversation.created', 'conversation.updated', 'message.created', 'message.updated', 'transcript.requested'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 interface EventData {
@@ -10,7 +10,12 @@ interface EventData {
   'conversation.updated': { conversation: Json<Conversation>; changes: string[] };
   'message.created': { message: Json<Message> };
   'message.updated': { message: Json<Message> };
+  /** Someone asked for the conversation's transcript to be sent to `address` (the customer's). */
+  'transcript.requested': { address: string; requestedBy: TranscriptRequester };
 }
+
+/** Who asked for a transcript: the customer (the widget's button) or an agent for them. */
+export type TranscriptRequester = 'visitor' | 'agent';
 
 /** Something that happened to a conversation, as every process and client sees it. */
 export type DomainEvent = {
@@ -45,4 +50,6 @@ export const events = {
     createEvent('conversation.updated', conversation.id, { conversation: toJson(conversation), changes }, at),
   messageCreated: (message: Message, at: Date) => createEvent('message.created', message.conversationId, { message: toJson(message) }, at),
   messageUpdated: (message: Message, at: Date) => createEvent('message.updated', message.conversationId, { message: toJson(message) }, at),
+  transcriptRequested: (conversationId: string, address: string, requestedBy: TranscriptRequester, at: Date) =>
+    createEvent('transcript.requested', conversationId, { address, requestedBy }, at),
 };

@@ -5,6 +5,7 @@ import type { DomainEvent } from './events';
 import { newId } from './ids';
 import { repo } from './model/schemas';
 import { Sql } from './sql';
+import { retryOnUniqueViolation } from './unique';
 import type { OutboxEvent } from './model/types';
 
 /** Fans domain events out to the event bus. */
@@ -114,6 +115,24 @@ export class Outbox {
     const row: OutboxEvent = { id: newId(), queue, name, payload, conversationId, runAt: null, createdAt: new Date() };
     await this.runUnit((unit) => unit.write([row]));
     return row;
+  }
+
+  /**
+   * Writes again rows whose jobs may be gone (Redis lost its data) and publishes them: a row still in the
+   * table is kept as it is, and a job still on its queue is not added twice, since its job id is the row's
+   * id. Callers give each row a stable id of their own, so that reconciling at every start-up is harmless.
+   */
+  async restore(rows: readonly OutboxEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    // Two processes reconciling at once race on the primary key; the loser's retry finds the winner's rows.
+    await retryOnUniqueViolation(() =>
+      this.db.transaction(async (manager) => {
+        const kept = await repo(manager, 'OutboxEvent').find({ where: { id: In(rows.map((row) => row.id)) }, select: { id: true } });
+        const present = new Set(kept.map((row) => row.id));
+        await this.write(manager, rows.filter((row) => !present.has(row.id)));
+      }),
+    );
+    await this.dispatch(rows);
   }
 
   /** Publishes rows older than `minAgeMs` that are still in the table. Returns how many it published. */

@@ -80,3 +80,15 @@ export function messageText(maxLength: number) {
 
 /** A person's or a team's display name. */
 export const nameInput = storedText().trim().min(1).max(200);
+
+/** A team's or website's settings of what follows a resolution (see afterResolveSettings); null: the next in line decides. */
+export const afterResolveInputs = {
+  followUpDelayHours: z
+    .number()
+    .min(0)
+    .max(720)
+    .nullable()
+    .optional()
+    .describe('Hours after resolution until the customer is asked by email how we did (fractions allowed: 0.5 is 30 minutes); 0: never; null: the next in line decides (team, then website, then FOLLOW_UP_DELAY_HOURS)'),
+  transcriptOnResolve: z.boolean().nullable().optional().describe('Email the customer the transcript when the conversation is resolved; null: the next in line decides (team, then website, then no)'),
+};

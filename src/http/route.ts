@@ -14,6 +14,8 @@ export interface ResponseSpec {
   schema?: AnySchema;
   /** Content type when not JSON (e.g. text/event-stream). */
   contentType?: string;
+  /** Other content types the same status answers with, as the request asks (a `format` query), each described. */
+  alternatives?: Readonly<Record<string, string>>;
 }
 
 /** What a handler receives: validated, typed input and the calling key. */

@@ -55,7 +55,13 @@ export const agentView = z.object({
   updatedAt: timestamp,
 });
 
-export const teamView = z.object({ id: z.string(), name: z.string(), slackChannelId: z.string().nullable(), createdAt: timestamp, updatedAt: timestamp });
+/** What follows a resolution, as a team or website sets it; null: the next in line decides. */
+const afterResolveView = {
+  followUpDelayHours: z.number().nullable().describe('Hours after resolution until the follow-up email; 0: none; null: decided by the next in line'),
+  transcriptOnResolve: z.boolean().nullable().describe('The transcript is emailed on resolution; null: decided by the next in line'),
+};
+
+export const teamView = z.object({ id: z.string(), name: z.string(), slackChannelId: z.string().nullable(), ...afterResolveView, createdAt: timestamp, updatedAt: timestamp });
 
 export const conversationView = z.object({
   id: z.string(),
@@ -119,6 +125,7 @@ export const websiteView = z.object({
   preChatForm: z.boolean(),
   recordPageViews: z.boolean(),
   keepQueryStrings: z.boolean(),
+  ...afterResolveView,
   snippet: z.string().describe("The script tag to put on the website's pages"),
   createdAt: timestamp,
   updatedAt: timestamp,

@@ -12,6 +12,7 @@ import { contactRoutes } from '../api/routes/contacts';
 import { conversationRoutes } from '../api/routes/conversations';
 import { eventRoutes } from '../api/routes/events';
 import { fileRoutes, publicFileRoutes } from '../api/routes/files';
+import { transcriptRoutes } from '../api/routes/transcripts';
 import { typingRoutes } from '../api/routes/typing';
 import type { ChannelHttp, ChannelModule, ChannelSockets } from '../channels/channel';
 import type { Database } from '../core/database';
@@ -48,6 +49,7 @@ function restRoutes({ config, db, core }: HttpDeps, live: LiveEvents, channelHtt
   return [
     ...channelHttp.flatMap((http) => http.apiRoutes ?? []),
     ...conversationRoutes({ db, outbox, catalog: core.catalog, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
+    ...transcriptRoutes({ db }),
     ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
     ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...typingRoutes({ db, signals }),

@@ -67,6 +67,8 @@ describe.each(ENGINES)('Websites API on %s', (engine) => {
       preChatForm: false,
       recordPageViews: true,
       keepQueryStrings: false,
+      followUpDelayHours: null,
+      transcriptOnResolve: null,
       snippet: `<script src="${PUBLIC_URL}/widget.js" data-website="${created.key}" async></script>`,
       createdAt: expect.any(String) as unknown,
       updatedAt: expect.any(String) as unknown,
@@ -93,6 +95,8 @@ describe.each(ENGINES)('Websites API on %s', (engine) => {
       preChatForm: true,
       recordPageViews: false,
       keepQueryStrings: true,
+      followUpDelayHours: 0.5,
+      transcriptOnResolve: true,
     };
     const created = await createWebsite(t, input);
     expect(created).toMatchObject({ ...input, color: '#0f766e' });
@@ -237,6 +241,10 @@ describe.each(ENGINES)('Websites API on %s', (engine) => {
       [{ preChatForm: 1 }, 'preChatForm'],
       [{ recordPageViews: 'true' }, 'recordPageViews'],
       [{ keepQueryStrings: null }, 'keepQueryStrings'],
+      [{ followUpDelayHours: -1 }, 'followUpDelayHours'],
+      [{ followUpDelayHours: 721 }, 'followUpDelayHours'],
+      [{ followUpDelayHours: '24' }, 'followUpDelayHours'],
+      [{ transcriptOnResolve: 'yes' }, 'transcriptOnResolve'],
       [{ key: 'wk_mine' }, 'key'],
       [{ identitySecret: 'abc' }, 'identitySecret'],
     ];

@@ -24,6 +24,8 @@ export interface WebsiteItem {
   preChatForm: boolean;
   recordPageViews: boolean;
   keepQueryStrings: boolean;
+  followUpDelayHours: number | null;
+  transcriptOnResolve: boolean | null;
   snippet: string;
   createdAt: string;
   updatedAt: string;

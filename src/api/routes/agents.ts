@@ -3,7 +3,7 @@ import { actorOfApiKey } from '../../core/actor';
 import { createAgent, getAgent, listAgents, updateAgent, type AgentView } from '../../core/agents/agents';
 import { createTeam, getTeam, listTeams, updateTeam, type TeamView } from '../../core/agents/teams';
 import type { Database } from '../../core/database';
-import { emailInput, nameInput } from '../../http/inputs';
+import { afterResolveInputs, emailInput, nameInput } from '../../http/inputs';
 import { route, type RouteSpec } from '../../http/route';
 import { idParams } from '../../http/params';
 import { agentView, teamView } from '../../http/views';
@@ -24,6 +24,7 @@ const teamFields = {
     .nullable()
     .optional()
     .describe("Slack channel for the team's conversation threads; unset: SLACK_DEFAULT_CHANNEL"),
+  ...afterResolveInputs,
 };
 
 /**
@@ -142,7 +143,7 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       tag: 'Teams',
       scope: 'admin',
       body: z.strictObject(teamFields),
-      example: { name: 'Billing' },
+      example: { name: 'Billing', followUpDelayHours: 48, transcriptOnResolve: true },
       errors: [409],
       responses: { 201: { description: 'The new team', schema: teamView } },
       async handler({ body, apiKey }) {
@@ -153,12 +154,12 @@ export function agentRoutes({ db }: { db: Database }): RouteSpec[] {
       method: 'patch',
       path: '/teams/:id',
       operationId: 'updateTeam',
-      summary: 'Rename a team',
+      summary: "Rename a team, or change its Slack channel or what follows a resolution",
       tag: 'Teams',
       scope: 'admin',
       params: idParams,
-      body: z.strictObject(teamFields),
-      example: { name: 'Billing & Payments' },
+      body: z.strictObject(teamFields).partial().refine((b) => Object.keys(b).length > 0, { message: 'name at least one field to change' }),
+      example: { name: 'Billing & Payments', followUpDelayHours: 0 },
       errors: [404, 409],
       responses: { 200: { description: 'The team after the change', schema: teamView } },
       async handler({ params, body, apiKey }) {

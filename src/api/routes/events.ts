@@ -49,7 +49,7 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
       responses: {
         200: {
           description:
-            'An event stream: conversation.created, conversation.updated, message.created, message.updated; conversation.typing (a widget visitor typing, without an id: never replayed); `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
+            'An event stream: conversation.created, conversation.updated, message.created, message.updated, transcript.requested (someone asked for the transcript to be sent to the customer); conversation.typing (a widget visitor typing, without an id: never replayed); `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
           contentType: 'text/event-stream',
         },
       },

@@ -3,6 +3,7 @@ import type { Database } from '../database';
 import { escapeHtml } from '../html';
 import { repo } from '../model/schemas';
 import type { Conversation, Message } from '../model/types';
+import { websiteOfConversation } from '../websites/websites';
 
 /** A transcript is a download for the customer, not an export: a very long conversation ends at this many messages. */
 const MAX_MESSAGES = 5000;
@@ -58,8 +59,19 @@ export function renderTranscript(input: TranscriptInput): string {
   ].join('\n');
 }
 
-/** The transcript of a conversation as its customer may see it: without private notes. */
-export async function conversationTranscript(db: Database, conversation: Conversation, withName: string): Promise<string> {
+/** A conversation's transcript as plain text: the same lines as the HTML page, for mail's text part and downloads. */
+export function renderTranscriptText(input: TranscriptInput): string {
+  const items = input.messages.map((message) => {
+    const lines = [`${senderLabel(message, input)}, ${readableTime(message.createdAt)}:`];
+    if (message.body) lines.push(...message.body.split(/\r?\n/).map((line) => `  ${line}`));
+    for (const a of message.attachments) lines.push(`  [file: ${a.name ?? 'file'}${a.contentType ? ` (${a.contentType})` : ''}]`);
+    return lines.join('\n');
+  });
+  return [`Conversation with ${input.with}`, `Started ${readableTime(input.conversation.createdAt)}`, ...items].join('\n\n') + '\n';
+}
+
+/** The messages of a conversation as its customer may see them (no private notes), oldest first, and its agents' names. */
+export async function transcriptOf(db: Database, conversation: Pick<Conversation, 'id'>): Promise<{ messages: Message[]; agentNames: Map<string, string> }> {
   const messages = await repo(db.manager, 'Message').find({
     where: { conversationId: conversation.id, private: false },
     order: { createdAt: 'ASC', id: 'ASC' },
@@ -67,5 +79,26 @@ export async function conversationTranscript(db: Database, conversation: Convers
   });
   const agentIds = [...new Set(messages.flatMap((m) => (m.senderKind === 'agent' && m.senderId ? [m.senderId] : [])))];
   const agents = agentIds.length > 0 ? await repo(db.manager, 'Agent').find({ where: { id: In(agentIds) }, select: { id: true, name: true } }) : [];
-  return renderTranscript({ with: withName, conversation, messages, agentNames: new Map(agents.map((a) => [a.id, a.name])) });
+  return { messages, agentNames: new Map(agents.map((a) => [a.id, a.name])) };
+}
+
+/** The transcript of a conversation as its customer may see it: without private notes. */
+export async function conversationTranscript(db: Database, conversation: Conversation, withName: string, format: 'html' | 'text' = 'html'): Promise<string> {
+  const input: TranscriptInput = { with: withName, conversation, ...(await transcriptOf(db, conversation)) };
+  return format === 'html' ? renderTranscript(input) : renderTranscriptText(input);
+}
+
+/**
+ * Whom the customer talked to, as a transcript names it: the website the conversation came in on, else
+ * the inbox they wrote to, else the conversation's team; null when none has a name.
+ */
+export async function transcriptParty(db: Database, conversation: Pick<Conversation, 'channel' | 'channelAddress' | 'teamId'>): Promise<string | null> {
+  const websiteId = await websiteOfConversation(db, conversation);
+  if (websiteId) return (await repo(db.manager, 'Website').findOne({ where: { id: websiteId }, select: { name: true } }))?.name ?? null;
+  if (conversation.channelAddress) {
+    const inbox = await repo(db.manager, 'Inbox').findOne({ where: { channel: conversation.channel, address: conversation.channelAddress }, select: { name: true } });
+    if (inbox?.name) return inbox.name;
+  }
+  if (conversation.teamId) return (await repo(db.manager, 'Team').findOne({ where: { id: conversation.teamId }, select: { name: true } }))?.name ?? null;
+  return null;
 }

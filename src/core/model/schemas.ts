@@ -298,6 +298,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
     schema('FollowUp', 'follow_ups', {
       id,
       conversationId: ref(),
+      channel: short(32),
       kind: short(16),
       occasion: short(64),
       address: short(320),

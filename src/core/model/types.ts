@@ -236,6 +236,8 @@ export type FollowUpStatus = (typeof FOLLOW_UP_STATUSES)[number];
 export interface FollowUp {
   id: string;
   conversationId: string;
+  /** The channel that sends it, to `address`. */
+  channel: ChannelName;
   kind: FollowUpKind;
   /**
    * What it is for, unique per conversation and kind, so one occasion never sends twice: the

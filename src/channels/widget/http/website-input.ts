@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizeAllowedOrigin } from '../../../core/websites/origins';
-import { nameInput, storedText } from '../../../http/inputs';
+import { afterResolveInputs, nameInput, storedText } from '../../../http/inputs';
 
 /**
  * A website's settings as the REST API and the CLI take them (one schema, so both refuse the same
@@ -38,6 +38,7 @@ const websiteFields = {
   preChatForm: z.boolean().optional().describe('Ask for name and email before the first message (default false)'),
   recordPageViews: z.boolean().optional().describe('Record the pages visitors see (default true)'),
   keepQueryStrings: z.boolean().optional().describe('Keep query strings of recorded pages (default false: they often carry tokens)'),
+  ...afterResolveInputs,
 };
 
 export const websiteCreateInput = z.strictObject(websiteFields);

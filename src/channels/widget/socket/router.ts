@@ -109,6 +109,9 @@ export class SocketRouter implements LiveStream {
 
   private wanted(event: StreamedEvent): boolean {
     const isConversation = event.type === 'conversation.created' || event.type === 'conversation.updated';
+    // The visitor sees conversations and messages; other events (a transcript asked for) are the hub's business.
+    const isMessage = event.type === 'message.created' || event.type === 'message.updated';
+    if (!isConversation && !isMessage) return false;
     if ((isConversation ? event.data.conversation.channel : event.data.message.channel) !== WIDGET_CHANNEL) return false;
     if (this.resuming.size > 0 || this.byConversation.has(event.conversationId)) return true;
     return isConversation && scopeKeysOf(event.data.conversation).some((key) => this.byScope.has(key));

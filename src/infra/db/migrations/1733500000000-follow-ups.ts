@@ -25,6 +25,7 @@ export class FollowUps1733500000000 implements MigrationInterface {
         columns: [
           { name: 'id', type: 'varchar', length: '36', isPrimary: true },
           { name: 'conversationId', type: 'varchar', length: '36' },
+          short('channel', 32),
           short('kind', 16),
           short('occasion', 64),
           short('address', 320),
