@@ -93,7 +93,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   const workers =
     role === 'api'
       ? undefined
-      : await parts.step('starting the workers', () => Promise.resolve(startWorkerRole(config, { db, redis, core, delivery, channels, logger })), (started) => started.close(config.shutdownTimeoutMs));
+      : await parts.step('starting the workers', () => startWorkerRole(config, { db, redis, core, delivery, channels, logger }), (started) => started.close(config.shutdownTimeoutMs));
   let http: HttpServer | undefined;
   if (role !== 'worker') {
     // One part each, so that they stop in reverse order, and a listener that cannot start stops those before it.

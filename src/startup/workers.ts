@@ -7,10 +7,14 @@ import { startWorkers, type RunningWorkers } from '../workers';
 import type { CoreParts } from './core';
 import type { RedisConnections } from './redis';
 
-/** The worker role's part: core's queues, the channels' mirrors, jobs and event subscribers, the outbox relay. */
-export function startWorkerRole(config: Config, deps: { db: Database; redis: RedisConnections; core: CoreParts; delivery: DeliveryService; channels: readonly ChannelModule[]; logger: Logger }): RunningWorkers {
+/**
+ * The worker role's part: core's queues, the channels' mirrors, jobs and event subscribers, the outbox
+ * relay; then each channel reconciles its delayed jobs with the database (after Redis lost its data,
+ * they are due again).
+ */
+export async function startWorkerRole(config: Config, deps: { db: Database; redis: RedisConnections; core: CoreParts; delivery: DeliveryService; channels: readonly ChannelModule[]; logger: Logger }): Promise<RunningWorkers> {
   const { channels } = deps;
-  return startWorkers({
+  const workers = startWorkers({
     connection: deps.redis.consumer,
     prefix: config.redisPrefix,
     concurrency: config.workerConcurrency,
@@ -24,4 +28,11 @@ export function startWorkerRole(config: Config, deps: { db: Database; redis: Red
     subscribers: channels.flatMap((channel) => channel.subscribers ?? []),
     logger: deps.logger,
   });
+  try {
+    for (const channel of channels) await channel.jobs?.reconcile?.();
+  } catch (error) {
+    await workers.close(config.shutdownTimeoutMs);
+    throw error;
+  }
+  return workers;
 }

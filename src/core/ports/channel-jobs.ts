@@ -6,6 +6,11 @@
 export interface ChannelJobs {
   readonly queue: string;
   process(name: string, data: unknown, attempt: JobAttempt): Promise<void>;
+  /**
+   * Puts back on the queue what the database says is still to do (delayed jobs whose Redis data was
+   * lost), when the workers start; it must add no job that is there already.
+   */
+  reconcile?(): Promise<void>;
 }
 
 export interface JobAttempt {
