@@ -1,4 +1,4 @@
-import { In, MoreThan, type EntityManager } from 'typeorm';
+import { In, LessThan, MoreThan, type EntityManager } from 'typeorm';
 import { lockConversation } from '../conversations/update';
 import type { Database } from '../database';
 import { newId } from '../ids';
@@ -92,6 +92,11 @@ export interface ResolvedConversation {
   address: string;
 }
 
+/** A resolution's occasion is its time (ISO 8601); a customer's request's is the request's event id. */
+export function isResolutionOccasion(occasion: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(occasion);
+}
+
 /** True while the conversation is still resolved by the same resolution. */
 export function stillResolved(conversation: Pick<Conversation, 'status' | 'resolvedAt'>, resolvedAt: string): boolean {
   return conversation.status === 'resolved' && conversation.resolvedAt?.toISOString() === resolvedAt;
@@ -116,17 +121,18 @@ export async function scheduleOnResolve(deps: FollowUpDeps, sender: FollowUpSend
 
 /**
  * Cancels the follow-ups still scheduled (not transcripts: those the customer asked for, or the record of
- * a resolution) of a conversation, or of every conversation of a contact (they wrote again, anywhere).
- * Returns how many.
+ * a resolution) of a conversation, or of every conversation of a contact (they wrote again, anywhere),
+ * for resolutions before `before` (the reopening, the message): a later resolution's follow-up is not
+ * this event's to cancel, however late its job runs. Returns how many.
  */
-export async function cancelFollowUps(db: Database, of: { conversationId: string } | { contactId: string }): Promise<number> {
-  const followUps = repo(db.manager, 'FollowUp');
-  if ('conversationId' in of) {
-    return (await followUps.update({ conversationId: of.conversationId, kind: 'follow_up', status: 'scheduled' }, { status: 'cancelled' })).affected ?? 0;
-  }
-  const conversations = await repo(db.manager, 'Conversation').find({ where: { contactId: of.contactId }, select: { id: true } });
-  if (conversations.length === 0) return 0;
-  return (await followUps.update({ conversationId: In(conversations.map((c) => c.id)), kind: 'follow_up', status: 'scheduled' }, { status: 'cancelled' })).affected ?? 0;
+export async function cancelFollowUps(db: Database, of: { conversationId: string } | { contactId: string }, before: Date): Promise<number> {
+  let conversationIds: string[];
+  if ('conversationId' in of) conversationIds = [of.conversationId];
+  else conversationIds = (await repo(db.manager, 'Conversation').find({ where: { contactId: of.contactId }, select: { id: true } })).map((c) => c.id);
+  if (conversationIds.length === 0) return 0;
+  // A follow-up's occasion is its resolution's time as toISOString writes it, so text order is time order.
+  const where = { conversationId: In(conversationIds), kind: 'follow_up' as const, status: 'scheduled' as const, occasion: LessThan(before.toISOString()) };
+  return (await repo(db.manager, 'FollowUp').update(where, { status: 'cancelled' })).affected ?? 0;
 }
 
 /** Cancels what is still scheduled for an address on a channel (it unsubscribed). */
