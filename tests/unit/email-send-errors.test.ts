@@ -15,13 +15,13 @@ describe('deliveryErrorOf', () => {
     const error = deliveryErrorOf(smtpError("Can't send mail - all recipients were rejected", { code: 'EENVELOPE', response: reply, command: 'RCPT TO' }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(error.message).toBe(reply);
-    expect((error as PermanentDeliveryError).code).toBe('smtp_550');
+    expect(error).toMatchObject({ code: 'smtp_550' });
   });
 
   it('makes a 5xx reply at the end of DATA permanent', () => {
     const error = deliveryErrorOf(smtpError('Message failed', { code: 'EMESSAGE', response: '552 5.3.4 Message too big', command: 'DATA' }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect((error as PermanentDeliveryError).code).toBe('smtp_552');
+    expect(error).toMatchObject({ code: 'smtp_552' });
   });
 
   it.each([
@@ -71,7 +71,7 @@ describe('deliveryErrorOf', () => {
   it('fails for good a mail nodemailer refuses before any server saw it', () => {
     const error = deliveryErrorOf(smtpError('No recipients defined', { code: 'EENVELOPE' }));
     expect(error).toBeInstanceOf(PermanentDeliveryError);
-    expect((error as PermanentDeliveryError).code).toBe('smtp_invalid_envelope');
+    expect(error).toMatchObject({ code: 'smtp_invalid_envelope' });
     expect(error.message).toContain('No recipients defined');
   });
 

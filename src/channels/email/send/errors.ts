@@ -85,7 +85,7 @@ function whatHappened(code: string | undefined, fields: SmtpErrorFields): string
 }
 
 function fieldsOf(error: unknown): SmtpErrorFields {
-  if (error instanceof Error) return error as Error & SmtpErrorFields;
+  if (error instanceof Error) return error;
   if (typeof error === 'object' && error !== null) {
     const record = error as Record<string, unknown>;
     return { ...record, message: typeof record.message === 'string' ? record.message : 'unknown error' };
