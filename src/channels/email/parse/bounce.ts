@@ -18,7 +18,7 @@ const DAEMONS = new Set(['mailer-daemon', 'postmaster']);
 const ENHANCED_STATUS = /\b([45])\.\d{1,3}\.\d{1,3}\b/;
 const SMTP_REPLY = /\b[45]\d\d[ -]/;
 
-/** A notification that reports nothing failed or delayed (a success DSN, a daemon's notice about no mail of ours). */
+/** A notification that reports no delivery of a mail of ours (a daemon's notice about something else). */
 const NOTICE: MailKind = { kind: 'automatic', reason: 'delivery status notification' };
 
 function isDeliveryReport(headers: Headers): boolean {
@@ -37,6 +37,7 @@ function actionOf(fields: Fields): Bounce['action'] | undefined {
   const status = fields.get('status') ?? '';
   if (action === 'failed' || status.startsWith('5')) return 'failed';
   if (action === 'delayed' || status.startsWith('4')) return 'delayed';
+  if (action === 'delivered' || action === 'relayed' || action === 'expanded') return 'delivered';
   return undefined;
 }
 
@@ -57,12 +58,13 @@ function originalIds(input: BounceInput): string[] {
 function reportBounce(input: BounceInput): MailKind {
   const part = input.attachments.find((attachment) => STATUS_PARTS.has(attachment.contentType));
   const recipients = part ? fieldGroups(part.content.toString('utf8')).filter((fields) => fields.has('action') || fields.has('status')) : [];
-  const failed = recipients.find((fields) => actionOf(fields) === 'failed');
-  const chosen = failed ?? recipients.find((fields) => actionOf(fields) === 'delayed');
-  if (!chosen) return part ? NOTICE : textBounce(input);
+  // One failed recipient makes the report a failure; else one delayed makes it a delay; else it reports success.
+  const action = (['failed', 'delayed', 'delivered'] as const).find((wanted) => recipients.some((fields) => actionOf(fields) === wanted));
+  const chosen = recipients.find((fields) => actionOf(fields) === action);
+  if (!action || !chosen) return part ? NOTICE : textBounce(input);
   const diagnostic = chosen.get('diagnostic-code')?.replace(/^[\w-]+\s*;\s*/, '');
   const reason = diagnostic || chosen.get('status') || firstLine(input.text);
-  return { kind: 'bounce', bounce: { messageIds: originalIds(input), reason, action: failed ? 'failed' : 'delayed' } };
+  return { kind: 'bounce', bounce: { messageIds: originalIds(input), reason, action } };
 }
 
 /** A daemon's plain-text failure notice: its words say what happened, its quoted headers which mail. */
