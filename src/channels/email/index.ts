@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { Router } from 'express';
+import { PermanentDeliveryError } from '../../core/errors';
+import { repo } from '../../core/model/schemas';
 import type { ChannelContext, ChannelListener, ChannelModule } from '../channel';
 import { HubMessageIds, ReplyTokens, SupportAddresses } from './addresses';
 import { originalMailRoute } from './http/original-route';
 import type { MailAddress } from './mail';
-import { EMAIL_CHANNEL } from './name';
+import { followUpParts } from './follow-ups';
+import { EMAIL_CHANNEL, EMAIL_QUEUE } from './name';
 import { MailReceiver } from './receive/receiver';
 import { SmtpListener } from './receive/smtp-listener';
 import { Threading } from './receive/threading';
@@ -67,8 +71,35 @@ export async function emailChannel(context: ChannelContext): Promise<ChannelModu
       }),
     );
   }
+  const followUps = await followUpParts({
+    db,
+    outbox: context.outbox,
+    mailer,
+    config,
+    publicUrl: config.publicUrl,
+    secret: context.secret,
+    from: mailFrom,
+    // An email conversation's replies go to its inbox; any other's (a web chat's transcript) to MAIL_FROM's.
+    async replyTo(conversationId) {
+      const conversation = await repo(db.manager, 'Conversation').findOne({ where: { id: conversationId }, select: { channel: true, channelAddress: true } });
+      const inbox = conversation?.channel === EMAIL_CHANNEL && conversation.channelAddress ? conversation.channelAddress : mailFrom.address;
+      return tokens.replyAddress({ address: inbox, ...(mailFrom.name ? { name: mailFrom.name } : {}) }, conversationId);
+    },
+    hubMessageId: (local) => messageIds.of(local),
+    sender: { channel: EMAIL_CHANNEL, queue: EMAIL_QUEUE },
+    logger,
+  });
   return {
     name: EMAIL_CHANNEL,
+    subscribers: followUps.subscribers,
+    jobs: {
+      queue: EMAIL_QUEUE,
+      async process(name, data, attempt) {
+        if (!followUps.jobs.handles(name)) throw new PermanentDeliveryError(`unknown email job ${name}`);
+        await followUps.jobs.process(name, data, attempt);
+      },
+      reconcile: () => followUps.jobs.reconcile(),
+    },
     adapter: new EmailAdapter({
       db,
       storage: context.storage,
@@ -76,12 +107,12 @@ export async function emailChannel(context: ChannelContext): Promise<ChannelModu
       messageIds,
       tokens,
       mailFrom,
-      unsubscribeUrl: () => Promise.resolve(`${config.publicUrl}/email/v1/unsubscribe`),
+      unsubscribeUrl: (address) => Promise.resolve(followUps.unsubscribeUrl(address)),
     }),
     listeners,
     http: () => ({
-      apiRoutes: [originalMailRoute({ db, storage: context.storage })],
-      webhookRoutes: inboundMailWebhook({ receiver, token: config.emailInboundToken, maxBytes: config.emailMaxBytes }),
+      apiRoutes: [originalMailRoute({ db, storage: context.storage }), ...followUps.apiRoutes],
+      webhookRoutes: Router().use(inboundMailWebhook({ receiver, token: config.emailInboundToken, maxBytes: config.emailMaxBytes }), followUps.webhookRoutes),
     }),
   };
 }

@@ -3,7 +3,7 @@ import type { JobAttempt } from '../../../core/ports/channel-jobs';
 import type { EventSubscriber } from '../../../core/ports/event-subscriber';
 import type { RouteSpec } from '../../../http/route';
 import { followUpApiRoutes } from './api-routes';
-import type { FollowUpContext, FollowUpPartsDeps } from './deps';
+import { unsubscribeUrl, type FollowUpContext, type FollowUpPartsDeps } from './deps';
 import { FOLLOW_UP_JOB_NAMES, reconcile, sendFollowUp } from './jobs';
 import { followUpRoutes } from './routes';
 import { followUpSubscriber } from './subscribers';
@@ -26,6 +26,8 @@ export interface FollowUpParts {
   webhookRoutes: Router;
   /** Under /api/v1: an agent asks for the transcript to be mailed. */
   apiRoutes: RouteSpec[];
+  /** The one-click unsubscribe link of an address, for every automatic mail the channel sends. */
+  unsubscribeUrl(address: string): string;
 }
 
 /**
@@ -47,5 +49,6 @@ export async function followUpParts(deps: FollowUpPartsDeps): Promise<FollowUpPa
     },
     webhookRoutes: followUpRoutes(context),
     apiRoutes: followUpApiRoutes(context),
+    unsubscribeUrl: (address) => unsubscribeUrl(context, address),
   };
 }
