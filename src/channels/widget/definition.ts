@@ -1,3 +1,5 @@
+import { isChannelOn } from '../../../config';
+import { emailSection } from '../../../config/channels/email';
 import { widgetSection } from '../../../config/channels/widget';
 import type { ChannelDefinition } from '../channel';
 import { widgetChannel } from '.';
@@ -13,5 +15,7 @@ export const widgetChannelDefinition: ChannelDefinition = {
       messageMaxLength: context.config.messageMaxLength,
       bodyLimitBytes: context.config.httpBodyLimitBytes,
       demoPage: { enabled: context.config.demoPage, port: context.config.port },
+      // The email channel's settings, not the channel: whether a transcript can be mailed is all the widget asks.
+      transcriptByEmail: isChannelOn(context.config, emailSection),
     }),
 };

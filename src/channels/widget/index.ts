@@ -20,6 +20,8 @@ export interface WidgetChannelOptions extends Pick<ChannelContext, 'db' | 'inbou
   bodyLimitBytes: number;
   /** `GET /demo` (DEMO_PAGE): the port completes the demo website's allowed origins. */
   demoPage: { enabled: boolean; port: number };
+  /** The hub sends email: visitors who gave an address may have a transcript mailed to them. */
+  transcriptByEmail: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface WidgetChannelOptions extends Pick<ChannelContext, 'db' | 'inbou
 export function widgetChannel(options: WidgetChannelOptions): ChannelModule {
   const { db, links, logger } = options;
   const tokens = new VisitorTokens(options.tokenSecret);
-  const views = new WidgetViews({ db, links });
+  const views = new WidgetViews({ db, links, transcriptByEmail: options.transcriptByEmail });
   const messages = new VisitorMessages({ db, inbound: options.inbound, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
   return {
     name: WIDGET_CHANNEL,

@@ -78,6 +78,8 @@ export interface WidgetConversation {
   /** When an agent last read it (ISO 8601): the visitor's messages before it show as seen. */
   agentLastSeenAt: string | null;
   rating: { score: number; comment: string | null } | null;
+  /** The hub can email the visitor this conversation's transcript: it sends email and has the visitor's address. */
+  emailTranscript: boolean;
   createdAt: string;
 }
 
@@ -130,6 +132,11 @@ export interface ProfileInput {
 export interface RatingInput {
   score: 1 | 2 | 3 | 4 | 5;
   comment?: string;
+}
+
+/** `POST /widget/v1/conversations/:id/transcript/email` answers 202 with the address the transcript goes to. */
+export interface TranscriptEmailed {
+  sentTo: string;
 }
 
 /** Every error answer, HTTP or socket: the hub's JSON error shape. */

@@ -35,19 +35,21 @@ export function widgetMessage(message: Json<Message>, senderName: string | null,
   };
 }
 
-export function widgetConversation(conversation: Json<Conversation>, rating: Pick<Rating, 'score' | 'comment'> | undefined): WidgetConversation {
+export function widgetConversation(conversation: Json<Conversation>, rating: Pick<Rating, 'score' | 'comment'> | undefined, emailTranscript: boolean): WidgetConversation {
   return {
     id: conversation.id,
     status: conversation.status,
     agentLastSeenAt: conversation.agentLastSeenAt,
     rating: rating ? { score: rating.score, comment: rating.comment } : null,
+    emailTranscript,
     createdAt: conversation.createdAt,
   };
 }
 
 /** Builds the visitor's views of messages and conversations, with what they need from the database (agents' names, ratings). */
 export class WidgetViews {
-  constructor(private readonly deps: { db: Database; links: FileLinks }) {}
+  /** `transcriptByEmail`: the hub sends email, so a visitor who gave an address can have the transcript mailed. */
+  constructor(private readonly deps: { db: Database; links: FileLinks; transcriptByEmail: boolean }) {}
 
   async messages(messages: readonly Json<Message>[]): Promise<WidgetMessage[]> {
     const agentIds = [...new Set(messages.flatMap((m) => (m.senderKind === 'agent' && m.senderId ? [m.senderId] : [])))];
@@ -63,7 +65,13 @@ export class WidgetViews {
   }
 
   async conversations(conversations: readonly Json<Conversation>[]): Promise<WidgetConversation[]> {
-    const ratings = await ratingsOf(this.deps.db, conversations);
-    return conversations.map((conversation) => widgetConversation(conversation, ratings.get(conversation.id)));
+    const [ratings, withEmail] = await Promise.all([ratingsOf(this.deps.db, conversations), this.contactsWithEmail(conversations)]);
+    return conversations.map((conversation) => widgetConversation(conversation, ratings.get(conversation.id), withEmail.has(conversation.contactId)));
+  }
+
+  private async contactsWithEmail(conversations: readonly Json<Conversation>[]): Promise<Set<string>> {
+    if (!this.deps.transcriptByEmail || conversations.length === 0) return new Set();
+    const contacts = await repo(this.deps.db.manager, 'Contact').find({ where: { id: In([...new Set(conversations.map((c) => c.contactId))]) }, select: { id: true, email: true } });
+    return new Set(contacts.flatMap((contact) => (contact.email ? [contact.id] : [])));
   }
 }

@@ -4,6 +4,7 @@ import type {
   ProfileInput,
   RatingInput,
   ServerFrame,
+  TranscriptEmailed,
   UploadedFile,
   VisitorSession,
   WidgetConversation,
@@ -164,6 +165,11 @@ export class Chat {
 
   async transcript(conversationId: string): Promise<Blob> {
     return (await this.hub.fetch(`conversations/${conversationId}/transcript`)).blob();
+  }
+
+  /** Has the transcript mailed to the visitor; resolves with the address it goes to. */
+  async emailTranscript(conversationId: string): Promise<string> {
+    return (await this.call<TranscriptEmailed>(`conversations/${conversationId}/transcript/email`, { method: 'POST' })).sentTo;
   }
 
   /**

@@ -21,6 +21,8 @@ export interface WidgetHttpDeps {
   messages: VisitorMessages;
   views: WidgetViews;
   messageMaxLength: number;
+  /** The hub sends email: `conversations/:id/transcript/email` is on. */
+  transcriptByEmail: boolean;
 }
 
 /** Middleware every route file uses: a JSON body, and a checked visitor token. */

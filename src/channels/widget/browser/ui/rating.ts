@@ -4,14 +4,30 @@ import { h, on } from '../dom';
 import { fill, type Strings } from '../i18n';
 import { alertLine } from './forms';
 
+/** "Email me the transcript", where the hub can: it says where the mail goes once asked, or what went wrong. */
+function emailButton(chat: Chat, conversation: WidgetConversation, t: Strings, error: HTMLElement, describe: (error: unknown) => string): HTMLElement[] {
+  if (!conversation.emailTranscript) return [];
+  const status = h('p', { role: 'status' });
+  const button = h('button', { type: 'button', class: 'link' }, t.emailTranscript);
+  on(button, 'click', () => {
+    error.textContent = '';
+    chat
+      .emailTranscript(conversation.id)
+      .then((email) => (status.textContent = fill(t.transcriptEmailed, { email })))
+      .catch((failure: unknown) => (error.textContent = describe(failure)));
+  });
+  return [button, status];
+}
+
 /**
  * Shown once the conversation is resolved: a 1–5 rating with an optional comment (until rated), and the
- * transcript as a download. The transcript needs the visitor's token, so it is fetched and handed to
- * the browser as a file rather than linked.
+ * transcript as a download (and by email, where the hub can). The transcript needs the visitor's
+ * token, so it is fetched and handed to the browser as a file rather than linked.
  */
 export function ratingCard(chat: Chat, conversation: WidgetConversation, t: Strings, describe: (error: unknown) => string): HTMLElement {
   const error = alertLine();
   const transcript = h('button', { type: 'button', class: 'link' }, t.transcript);
+  const email = emailButton(chat, conversation, t, error, describe);
   on(transcript, 'click', () => {
     chat
       .transcript(conversation.id)
@@ -22,7 +38,7 @@ export function ratingCard(chat: Chat, conversation: WidgetConversation, t: Stri
       })
       .catch((failure: unknown) => (error.textContent = describe(failure)));
   });
-  if (conversation.rating) return h('section', { class: 'card' }, h('p', {}, t.rated), transcript, error);
+  if (conversation.rating) return h('section', { class: 'card' }, h('p', {}, t.rated), transcript, ...email, error);
 
   let score = 0;
   const stars = [1, 2, 3, 4, 5].map((value) => {
@@ -50,5 +66,5 @@ export function ratingCard(chat: Chat, conversation: WidgetConversation, t: Stri
       .catch((failure: unknown) => (error.textContent = describe(failure)))
       .finally(() => (busy = false));
   });
-  return h('section', { class: 'card' }, h('p', {}, t.resolved), h('div', { class: 'stars', role: 'group', 'aria-label': t.resolved }, ...stars), comment, submit, error, transcript);
+  return h('section', { class: 'card' }, h('p', {}, t.resolved), h('div', { class: 'stars', role: 'group', 'aria-label': t.resolved }, ...stars), comment, submit, error, transcript, ...email);
 }

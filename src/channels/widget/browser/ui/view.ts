@@ -156,7 +156,7 @@ export class View {
   /** The rating card, rebuilt only when the conversation or its rating changes (not to lose a comment). */
   private renderRating(): void {
     const current = this.chat.store.current();
-    const shown = current?.status === 'resolved' ? `${current.id}:${current.rating ? 'rated' : ''}` : '';
+    const shown = current?.status === 'resolved' ? `${current.id}:${current.rating ? 'rated' : ''}:${current.emailTranscript ? 'email' : ''}` : '';
     if (shown === this.ratingShown) return;
     this.ratingShown = shown;
     const hadFocus = this.rating.contains(this.shadow.activeElement);
