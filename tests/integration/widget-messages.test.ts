@@ -68,7 +68,7 @@ describe.each(ENGINES)('widget messages on %s', (engine) => {
       ['visitor', null, 'Hi'],
       ['agent', 'Linus', 'Hello! How can I help?'],
     ]);
-    expect(history.conversations).toEqual([{ id: question.conversationId, status: 'open', agentLastSeenAt: null, rating: null, createdAt: expect.any(String) as unknown }]);
+    expect(history.conversations).toEqual([{ id: question.conversationId, status: 'open', agentLastSeenAt: null, rating: null, emailTranscript: false, createdAt: expect.any(String) as unknown }]);
     const after = await widgetOk<WidgetHistory>(200, t, website, `/history?after=${question.id}`, { token });
     expect(after.messages.map((m) => m.body)).toEqual(['Hello! How can I help?']);
   });

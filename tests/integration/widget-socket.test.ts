@@ -54,7 +54,7 @@ describe.each(ENGINES)('widget socket on %s', (engine) => {
     const socket = await ready(visitor.token);
     expect(socket.messages.map((m) => m.body)).toEqual(['Is my order shipped?']);
     const readyFrame = socket.frames.find((f) => f.type === 'ready');
-    expect(readyFrame).toEqual({ type: 'ready', online: false, conversations: [{ id: first.conversationId, status: 'open', agentLastSeenAt: null, rating: null, createdAt: expect.any(String) as unknown }] });
+    expect(readyFrame).toEqual({ type: 'ready', online: false, conversations: [{ id: first.conversationId, status: 'open', agentLastSeenAt: null, rating: null, emailTranscript: false, createdAt: expect.any(String) as unknown }] });
 
     await reply(first.conversationId, 'a note for colleagues', { isPrivate: true });
     const started = Date.now();
