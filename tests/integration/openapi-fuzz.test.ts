@@ -27,6 +27,8 @@ const SLACK_ENV = {
   // A closed port: refused requests never reach Slack, and nothing here waits for it.
   SLACK_API_URL: 'http://127.0.0.1:9/api/',
 };
+/** The email channel on, so its pages (rating and unsubscribe links) are fuzzed; a closed port: nothing is sent. */
+const EMAIL_ENV = { SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'Fuzz Support <support@fuzz.example>' };
 const READS = new Set(['GET', 'HEAD']);
 /** Bolt answers Slack's endpoint itself, as Slack expects: a forged or stale request is a bare 401. */
 const OUTSIDE_THE_ERROR_SHAPE = new Set(['/slack/events']);
@@ -154,7 +156,7 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
   { arbitrary: deepJson.map((text) => ({ contentType: 'application/json', body: text })), weight: 1 },
   {
     arbitrary: fc
-      .dictionary(fc.constantFrom('Body', 'From', 'To', 'AccountSid', 'MessageSid', 'MessageStatus', 'NumMedia', 'payload', 'command'), oddString.map(percentEncode), { maxKeys: 5 })
+      .dictionary(fc.constantFrom('Body', 'From', 'To', 'AccountSid', 'MessageSid', 'MessageStatus', 'NumMedia', 'payload', 'command', 'score', 'comment', 'List-Unsubscribe'), oddString.map(percentEncode), { maxKeys: 5 })
       .map((form) => ({ contentType: 'application/x-www-form-urlencoded', body: Object.entries(form).map(([k, v]) => `${k}=${v}`).join('&') })),
     weight: 2,
   },
@@ -232,7 +234,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   beforeAll(async () => {
     // The api role runs no workers, so nothing but the fuzzed requests changes the database.
-    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, ...EMAIL_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
     const res = await t.request('/api/v1/openapi.json', { key: null });
     if (res.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.status}`);
     doc = res.body as OpenApiDocument;
@@ -317,7 +319,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
     // Express 5 paths: `:name` and `*name` are parameters, `{...}` optional parts.
     const names = [...template.matchAll(/[:*](\w+)/g)].map((match) => match[1] ?? '');
     const segments = fc.tuple(...names.map((name) => segment(name === 'key' ? known.fileKeys : known.ids)));
-    const query = queryString(['website', 'expires', 'signature', 'messageId', 'before', 'after'], known.ids);
+    const query = queryString(['website', 'expires', 'signature', 'messageId', 'before', 'after', 'score'], known.ids);
     return fc.record({ segments, query, headers: rootHeaders(), body: anyBody }).map(({ segments: values, query: q, headers, body }) => {
       let target = template.replace(/[{}]/g, '');
       names.forEach((name, i) => (target = target.replace(/[:*]\w+/, values[i] ?? name)));
@@ -327,7 +329,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   it("answers every route outside the API (the channels' webhooks, the widget, file links) below 500, refusals changing nothing", async () => {
     const routes = [...new Set(mountedRoutes(appRouter(t.hub.app)).filter((route) => !route.split(' ')[1]?.startsWith('/api/')))];
-    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /widget/v1/messages', 'GET /files/:key']));
+    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /widget/v1/messages', 'GET /files/:key', 'GET /email/v1/ratings/:token', 'POST /email/v1/unsubscribe/:token']));
     const failures: string[] = [];
     for (const route of routes) {
       const [method = '', template = ''] = route.split(' ');
