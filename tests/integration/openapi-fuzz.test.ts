@@ -27,6 +27,13 @@ const SLACK_ENV = {
   // A closed port: refused requests never reach Slack, and nothing here waits for it.
   SLACK_API_URL: 'http://127.0.0.1:9/api/',
 };
+const EMAIL_ENV = {
+  // A closed port: no reply is sent while fuzzing (the api role runs no workers anyway).
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Fuzz Support <support@fuzz.example>',
+  EMAIL_ADDRESSES: 'support@fuzz.example',
+  EMAIL_INBOUND_TOKEN: randomBytes(16).toString('hex'),
+};
 const READS = new Set(['GET', 'HEAD']);
 /** Bolt answers Slack's endpoint itself, as Slack expects: a forged or stale request is a bare 401. */
 const OUTSIDE_THE_ERROR_SHAPE = new Set(['/slack/events']);
@@ -158,7 +165,7 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
       .map((form) => ({ contentType: 'application/x-www-form-urlencoded', body: Object.entries(form).map(([k, v]) => `${k}=${v}`).join('&') })),
     weight: 2,
   },
-  { arbitrary: fc.tuple(fc.constantFrom('text/plain', 'application/octet-stream', 'image/png', 'application/json'), oddString).map(([contentType, body]) => ({ contentType, body })), weight: 1 },
+  { arbitrary: fc.tuple(fc.constantFrom('text/plain', 'application/octet-stream', 'image/png', 'application/json', 'message/rfc822'), oddString).map(([contentType, body]) => ({ contentType, body })), weight: 1 },
 );
 
 /** The bytes of an upload: of any type, a picture, or nothing. */
@@ -232,7 +239,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   beforeAll(async () => {
     // The api role runs no workers, so nothing but the fuzzed requests changes the database.
-    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, ...EMAIL_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
     const res = await t.request('/api/v1/openapi.json', { key: null });
     if (res.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.status}`);
     doc = res.body as OpenApiDocument;
@@ -309,6 +316,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
       fc.record({ 'x-switchboard-website': fc.oneof(fc.constant(known.websiteKey), headerValue), origin: fc.constantFrom(PAGE_ORIGIN, 'https://evil.example', 'null') }),
       fc.record({ 'x-switchboard-website': fc.constant(known.websiteKey), origin: fc.constant(PAGE_ORIGIN), authorization: fc.oneof(fc.constant(`Bearer ${known.visitorToken}`), headerValue) }),
       fc.record({ 'x-twilio-signature': fc.base64String({ maxLength: 44 }) }),
+      fc.record({ authorization: fc.oneof(fc.constant(`Bearer ${EMAIL_ENV.EMAIL_INBOUND_TOKEN}`), headerValue) }),
       fc.record({ 'x-slack-signature': hex.map((signature) => `v0=${signature}`), 'x-slack-request-timestamp': fc.oneof(fc.constant(now), headerValue) }),
     );
   }
@@ -327,7 +335,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   it("answers every route outside the API (the channels' webhooks, the widget, file links) below 500, refusals changing nothing", async () => {
     const routes = [...new Set(mountedRoutes(appRouter(t.hub.app)).filter((route) => !route.split(' ')[1]?.startsWith('/api/')))];
-    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /widget/v1/messages', 'GET /files/:key']));
+    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /webhooks/email/inbound', 'POST /widget/v1/messages', 'GET /files/:key']));
     const failures: string[] = [];
     for (const route of routes) {
       const [method = '', template = ''] = route.split(' ');
