@@ -3,6 +3,7 @@ import type { ParsedEmail } from '../mail';
 import { recipientsOf, senderOf } from './addresses';
 import { attachmentsOf } from './attachments';
 import { cidReferences, sanitizeEmailHtml, withoutImagePlaceholders } from './html';
+import { htmlToText } from './html-text';
 import { kindOf } from './kind';
 import { dateOf, headerText, messageIdList, ownMessageId } from './mime-headers';
 import { newText } from './reply-text';
@@ -13,12 +14,13 @@ export { normalizeSubject, replySubject } from './subject';
 /**
  * `cid:` links stay links (the images are attachments of their own); delivery-status and returned
  * messages stay parts, for the bounce reader; nothing is computed that the channel does not read
- * (text as HTML, checksums).
+ * (text as HTML, checksums, mailparser's text rendering: the channel renders the sanitized HTML).
  */
 const PARSER_OPTIONS: SimpleParserOptions = {
   keepCidLinks: true,
   keepDeliveryStatus: true,
   ignoreEmbedded: true,
+  skipHtmlToText: true,
   skipTextToHtml: true,
   skipTextLinks: true,
   checksumAlgo: false,
@@ -28,8 +30,9 @@ const PARSER_OPTIONS: SimpleParserOptions = {
 export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   const mail = await simpleParser(raw, PARSER_OPTIONS);
   const subject = (mail.subject ?? '').trim();
-  const text = withoutImagePlaceholders(mail.text ?? '');
   const rawHtml = typeof mail.html === 'string' ? mail.html : undefined;
+  const html = rawHtml === undefined ? undefined : sanitizeEmailHtml(rawHtml);
+  const text = withoutImagePlaceholders(mail.text?.trim() ? mail.text : htmlToText(html ?? ''));
   const from = senderOf(mail.from);
   const attachments = attachmentsOf(mail.attachments, cidReferences(rawHtml));
   return {
@@ -41,7 +44,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     subject,
     date: dateOf(mail.headerLines),
     text,
-    html: rawHtml === undefined ? undefined : sanitizeEmailHtml(rawHtml),
+    html,
     body: newText(text, { forwarded: isForwardSubject(subject) }),
     attachments,
     kind: kindOf({ headers: mail.headers, headerLines: mail.headerLines, from, text, attachments }),

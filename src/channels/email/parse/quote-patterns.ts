@@ -50,7 +50,7 @@ const SIGNATURES: readonly RegExp[] = [
   /^Outlook für \S.* beziehen$/i,
   /^Envoyé (?:de mon|depuis mon|depuis) \S.*$/i,
   /^Télécharger Outlook pour \S.*$/i,
-  /^(?:Mit freundlichen|Viele|Beste|Liebe|Freundliche|Schöne) Grüße[,!.]?$/i,
+  /^(?:Mit )?(?:freundlichen|freundlichem|besten|herzlichen|lieben|vielen|viele|beste|liebe|freundliche|herzliche|schöne) (?:Grüßen?|Gruß)[,!.]?$/i,
 ];
 
 export function isAttribution(line: string): boolean {
