@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ValidationError } from '../../src/core/errors';
 import { parseEmail } from '../../src/channels/email/parse';
 import { pngBytes } from '../support/files';
 import { EMAIL_FIXTURES, readFixture } from '../support/email-fixtures';
@@ -166,6 +167,23 @@ describe('headers', () => {
 
   it('reads X-Switchboard-Hub, by which the hub knows its own mail', async () => {
     expect((await parseEmail(mail(`${PLAIN}\nX-Switchboard-Hub: hub-7f3a`, 'hi\n'))).sentByHub).toBe('hub-7f3a');
+  });
+});
+
+describe('mail that is hardly mail', () => {
+  it('reads a mail with an empty header block as a text with a digest id', async () => {
+    const parsed = await parseEmail(Buffer.from('\r\njust some words\r\n'));
+    expect(parsed).toMatchObject({ text: 'just some words\n', body: 'just some words', from: undefined, recipients: [], kind: { kind: 'message' } });
+    expect(parsed.messageId).toMatch(/^[0-9a-f]{32}@missing-message-id$/);
+  });
+
+  it('refuses mail past mailparser\'s limits with a ValidationError', async () => {
+    const huge = mail(`${PLAIN}\nX-Padding: ${'a'.repeat(1_100_000)}`, 'hi\n');
+    const error: unknown = await parseEmail(huge).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    const [issue] = (error as ValidationError).details ?? [];
+    expect(issue).toMatchObject({ path: 'message', code: 'unparseable_mail' });
+    expect(issue?.message).toContain('header size');
   });
 });
 

@@ -1,4 +1,5 @@
-import { simpleParser, type SimpleParserOptions } from 'mailparser';
+import { simpleParser, type ParsedMail, type SimpleParserOptions } from 'mailparser';
+import { ValidationError } from '../../../core/errors';
 import type { ParsedEmail } from '../mail';
 import { recipientsOf, senderOf } from './addresses';
 import { attachmentsOf } from './attachments';
@@ -26,9 +27,22 @@ const PARSER_OPTIONS: SimpleParserOptions = {
   checksumAlgo: false,
 };
 
-/** A received mail, raw MIME as it came over SMTP or from a provider's hook, read for the hub. */
+/** mailparser refuses mail past its limits (a header block over 1 MB, over 1000 parts): the sender's fault, not ours. */
+async function read(raw: Buffer): Promise<ParsedMail> {
+  try {
+    return await simpleParser(raw, PARSER_OPTIONS);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ValidationError('The mail could not be parsed.', [{ path: 'message', message, code: 'unparseable_mail' }]);
+  }
+}
+
+/**
+ * A received mail, raw MIME as it came over SMTP or from a provider's hook, read for the hub. Throws
+ * ValidationError for mail that can not be parsed at all.
+ */
 export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
-  const mail = await simpleParser(raw, PARSER_OPTIONS);
+  const mail = await read(raw);
   const subject = (mail.subject ?? '').trim();
   const rawHtml = typeof mail.html === 'string' ? mail.html : undefined;
   const html = rawHtml === undefined ? undefined : sanitizeEmailHtml(rawHtml);
