@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValidationError } from '../../src/core/errors';
 import { parseEmail } from '../../src/channels/email/parse';
 import { pngBytes } from '../support/files';
@@ -26,6 +28,11 @@ describe('the fixture corpus', () => {
     expect(parsed.messageId).toMatch(/^[^<>\sA-Z]+@[^<>\sA-Z]+$/);
     expect(parsed.date).toBeInstanceOf(Date);
     expect(parsed.sentByHub).toBeUndefined();
+  });
+
+  it('lists every .eml file of the folder, so none goes untested', () => {
+    const files = readdirSync(join(__dirname, '..', 'fixtures', 'email')).filter((name) => name.endsWith('.eml'));
+    expect(EMAIL_FIXTURES.map((fixture) => fixture.file).sort()).toEqual(files.sort());
   });
 
   it('every fixture travels with CRLF line ends', () => {

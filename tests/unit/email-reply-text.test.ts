@@ -118,3 +118,14 @@ describe('forwarded mail', () => {
     expect(newText(`${NEW}\n\nOn 01/12/2026 10:00, Grace wrote:\n> ---------- Forwarded message ---------\n> ${FORWARDED.split('\n').join('\n> ')}\n`)).toBe(NEW);
   });
 });
+
+describe('long text', () => {
+  it('strips a very long mail in time that grows with its length, not faster', () => {
+    const pasted = Array.from({ length: 16_000 }, (_, i) => `Op de markt Le marché Am Montag On Monday, W dniu From: x <y> De : z line ${i}`).join('\n');
+    const started = process.cpuUsage();
+    const body = newText(`${pasted}\n\nOn 01/12/2026 10:00, Grace wrote:\n${QUOTE}\n`);
+    const used = process.cpuUsage(started);
+    expect(body).toBe(pasted);
+    expect((used.user + used.system) / 1000).toBeLessThan(1000);
+  });
+});

@@ -24,14 +24,12 @@ function decode(text: string): string {
   });
 }
 
-function attribute(attributes: string, name: string): string | undefined {
-  const value = new RegExp(`\\s${name}="([^"]*)"`).exec(attributes)?.[1];
-  return value === undefined ? undefined : decode(value);
-}
-
+const HREF = /\shref="([^"]*)"/;
 /** Word's margin-less paragraph: one line, not a paragraph. */
-function isWordLine(tag: string, attributes: string): boolean {
-  return tag === 'p' && /\bMsoNormal\b/.test(attribute(attributes, 'class') ?? '');
+const WORD_LINE = /\sclass="[^"]*\bMsoNormal\b[^"]*"/;
+
+function hrefOf(attributes: string): string {
+  return decode(HREF.exec(attributes)?.[1] ?? '');
 }
 
 interface Link {
@@ -84,9 +82,9 @@ class TextWriter {
   }
 }
 
-function openTag(writer: TextWriter, tag: string, attributes: string): void {
+function openTag(writer: TextWriter, tag: string, attributes: string, wordLine: boolean): void {
   if (tag === 'br') writer.endLine(true);
-  else if (isWordLine(tag, attributes)) writer.endLine();
+  else if (tag === 'p' && wordLine) writer.endLine();
   else if (PARAGRAPHS.has(tag)) writer.endParagraph();
   else if (LINES.has(tag)) writer.endLine();
   if (tag === 'blockquote') writer.quoteDepth++;
@@ -97,7 +95,7 @@ function openTag(writer: TextWriter, tag: string, attributes: string): void {
     if (list) list.count++;
     writer.write(list?.ordered ? `${list.count}. ` : '- ');
   }
-  if (tag === 'a') writer.links.push({ href: attribute(attributes, 'href') ?? '', text: '' });
+  if (tag === 'a') writer.links.push({ href: hrefOf(attributes), text: '' });
 }
 
 /** A link whose words are not its address shows the address too: "the status page (https://…)". */
@@ -142,8 +140,8 @@ export function htmlToText(html: string): string {
     if (text !== undefined) writeText(writer, text);
     else if (closing) closeTag(writer, tag, wordLine);
     else {
-      if (tag === 'p') wordLine = isWordLine(tag, attributes ?? '');
-      openTag(writer, tag, attributes ?? '');
+      if (tag === 'p') wordLine = WORD_LINE.test(attributes ?? '');
+      openTag(writer, tag, attributes ?? '', wordLine);
     }
   }
   return writer.text();
