@@ -41,9 +41,14 @@ describe('delivery status notifications', () => {
     expect((await parseEmail(raw)).kind).toMatchObject({ kind: 'bounce', bounce: { messageIds: ['c1@example.com', 'hub-44@mail.example.test'] } });
   });
 
-  it('reads a report that says the mail was delivered as an automatic notice, not a bounce', async () => {
+  it('reads a report that says the mail was delivered as a success, which marks the mail delivered', async () => {
     const raw = report('Delivered.', 'Final-Recipient: rfc822; ada@example.com\nAction: delivered\nStatus: 2.0.0', RETURNED);
-    expect((await parseEmail(raw)).kind).toEqual({ kind: 'automatic', reason: 'delivery status notification' });
+    expect((await parseEmail(raw)).kind).toEqual({ kind: 'bounce', bounce: { messageIds: ['hub-42@mail.example.test'], reason: '2.0.0', action: 'delivered' } });
+  });
+
+  it('reads a report with one failed and one delivered recipient as a failure', async () => {
+    const raw = report('Partly.', 'Final-Recipient: rfc822; ada@example.com\nAction: delivered\nStatus: 2.0.0\n\nFinal-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.1.1', RETURNED);
+    expect((await parseEmail(raw)).kind).toMatchObject({ kind: 'bounce', bounce: { action: 'failed', reason: '5.1.1' } });
   });
 
   it("reads a daemon's plain-text bounce by the headers it quotes", async () => {
