@@ -7,6 +7,21 @@ const root = resolve(import.meta.dirname, '..', '..');
 /** Packages that bring a transport or a vendor: core names none of them. */
 const OUTSIDE_CORE = [/^express$/, /^bullmq$/, /^ioredis$/, /^twilio$/, /^@slack\//, /^nodemailer$/, /^smtp-server$/, /^mailparser$/, /^pg$/, /^better-sqlite3$/, /^ws$/, /^helmet$/, /^pino-http$/, /^standardwebhooks$/, /^prom-client$/, /^rate-limiter-flexible$/];
 
+/** Vendor SDKs and the one channel folder each may be used in (DESIGN.md: SDKs stay inside their channel). */
+const SDK_HOMES = [
+  [/^twilio$/, 'sms'],
+  [/^@slack\//, 'slack'],
+  [/^(nodemailer|smtp-server|mailparser)$/, 'email'],
+];
+
+/** Why `from` may not use the package `spec`, or undefined when it may. */
+function packageRefusal(from, spec) {
+  if (from === 'core' && OUTSIDE_CORE.some((pattern) => pattern.test(spec))) return 'src/core uses no transport or vendor SDK';
+  const home = SDK_HOMES.find(([pattern]) => pattern.test(spec))?.[1];
+  if (home && from !== undefined && from !== `channel:${home}`) return `a vendor SDK stays in its channel's folder (src/channels/${home})`;
+  return undefined;
+}
+
 /** The layer a repository path belongs to: `core`, `http`, `api`, `channels` (the registry and the contract), `channel:<name>`, ... */
 function layerOf(path) {
   const parts = relative(root, path).split(sep);
@@ -35,7 +50,8 @@ export const layers = {
         const check = (node, spec) => {
           if (typeof spec !== 'string') return;
           if (!spec.startsWith('.')) {
-            if (from === 'core' && OUTSIDE_CORE.some((pattern) => pattern.test(spec))) context.report({ node, messageId: 'refused', data: { why: 'src/core uses no transport or vendor SDK', spec } });
+            const why = packageRefusal(from, spec);
+            if (why) context.report({ node, messageId: 'refused', data: { why, spec } });
             return;
           }
           const why = refusal(from, layerOf(resolve(dirname(context.filename), spec)));

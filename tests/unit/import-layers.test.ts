@@ -51,6 +51,10 @@ describe("the import layers' lint rule", () => {
       { path: 'src/api/routes/probe.ts', spec: '../../channels/widget' },
       { path: 'src/api/probe.ts', spec: '../channels/channel' },
       { path: 'src/http/probe.ts', spec: '../api/app' },
+      { path: 'src/channels/widget/probe.ts', spec: 'nodemailer' },
+      { path: 'src/channels/sms/probe.ts', spec: '@slack/web-api' },
+      { path: 'src/api/routes/probe.ts', spec: 'twilio' },
+      { path: 'src/workers/probe.ts', spec: 'smtp-server' },
     ];
     const allowed: Probe[] = [
       { path: 'src/core/probe.ts', spec: './errors' },
@@ -61,6 +65,9 @@ describe("the import layers' lint rule", () => {
       { path: 'src/channels/sms/probe.ts', spec: './media' },
       { path: 'src/channels/probe.ts', spec: './sms/definition' },
       { path: 'src/api/probe.ts', spec: '../http/route' },
+      { path: 'src/channels/email/send/probe.ts', spec: 'nodemailer' },
+      { path: 'src/channels/email/receive/probe.ts', spec: 'smtp-server' },
+      { path: 'src/channels/sms/probe.ts', spec: 'twilio' },
     ];
     const answers = refusals([...refused, ...allowed]);
     refused.forEach((probe, i) => expect([probe, answers[i]?.length]).toEqual([probe, 1]));

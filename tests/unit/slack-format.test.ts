@@ -1,5 +1,5 @@
 import { parseDuration, tomorrowMorning } from '../../src/channels/slack/desk';
-import { escapeSlack, plainText } from '../../src/channels/slack/format';
+import { escapeSlack, headerMessage, plainText } from '../../src/channels/slack/format';
 
 describe('Slack text', () => {
   it('escapes customer text so Slack shows it as typed', () => {
@@ -9,6 +9,19 @@ describe('Slack text', () => {
   it('turns an agent’s Slack markup into the plain text a customer reads', () => {
     expect(plainText('Fish &amp; chips &lt;3')).toBe('Fish & chips <3');
     expect(plainText('See <https://example.com/help|our help page>')).toContain('our help page');
+  });
+});
+
+describe('the thread header', () => {
+  const facts = { conversationId: 'c1', contactName: 'Ada', contactAddress: 'ada@customer.example', channel: 'email', status: 'open' as const, assignee: null, team: null };
+  const texts = (header: { blocks: unknown[] }) => JSON.stringify(header.blocks);
+
+  it("shows an email conversation's subject, escaped", () => {
+    expect(texts(headerMessage({ ...facts, subject: 'Order <42> & co' }))).toContain('*Subject:* Order &lt;42&gt; &amp; co');
+  });
+
+  it('has no subject line for conversations without one', () => {
+    expect(texts(headerMessage({ ...facts, channel: 'sms', subject: null }))).not.toContain('Subject:');
   });
 });
 

@@ -34,8 +34,11 @@ export interface Bounce {
   messageIds: string[];
   /** The report's words: the Diagnostic-Code, else its Status, else the human-readable part's first line. */
   reason: string;
-  /** `failed` for a permanent failure (5.x.x), `delayed` for a transient one (4.x.x) which moves nothing. */
-  action: 'failed' | 'delayed';
+  /**
+   * `failed` for a permanent failure (5.x.x), `delayed` for a transient one (4.x.x) which moves nothing,
+   * `delivered` for a success notification (sent when delivery receipts were asked for).
+   */
+  action: 'failed' | 'delayed' | 'delivered';
 }
 
 export interface ParsedEmail {

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import type { ChannelContext, ChannelListener, ChannelModule } from '../channel';
+import { HubMessageIds, ReplyTokens, SupportAddresses } from './addresses';
+import { originalMailRoute } from './http/original-route';
+import type { MailAddress } from './mail';
+import { EMAIL_CHANNEL } from './name';
+import { MailReceiver } from './receive/receiver';
+import { SmtpListener } from './receive/smtp-listener';
+import { Threading } from './receive/threading';
+import { inboundMailWebhook } from './receive/webhook';
+import { EmailAdapter } from './send/adapter';
+import { SmtpMailer } from './send/smtp-mailer';
+
+export { EMAIL_CHANNEL } from './name';
+
+/** DKIM_PRIVATE_KEY holds the PEM itself or names a file that does. */
+async function pemOf(value: string): Promise<string> {
+  return value.startsWith('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFile(value, 'utf8');
+}
+
+/**
+ * The email channel: mail for the support addresses comes in over the hub's SMTP server or a
+ * provider's inbound-parse hook, is threaded into its conversation and stored without its quoted
+ * history; agents' replies go out through SMTP_URL as mail that threads in the customer's client.
+ */
+export async function emailChannel(context: ChannelContext): Promise<ChannelModule> {
+  const { config, db, logger } = context;
+  const mailFrom: MailAddress = config.mailFrom ?? { address: '' };
+  const domain = config.emailDomain ?? mailFrom.address.slice(mailFrom.address.lastIndexOf('@') + 1);
+  const [hubSecret, tokenKey] = await Promise.all([context.secret('email-hub-id'), context.secret('email-reply-tokens')]);
+  const hubId = hubSecret.subarray(0, 12).toString('hex');
+  const messageIds = new HubMessageIds(domain);
+  const tokens = new ReplyTokens(tokenKey);
+  const addresses = new SupportAddresses((config.emailAddresses ?? []).map((inbox) => inbox.address));
+  const dkim =
+    config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
+      ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: await pemOf(config.dkimPrivateKey) }
+      : undefined;
+  const mailer = new SmtpMailer({ smtpUrl: config.smtpUrl ?? '', timeoutMs: config.deliveryTimeoutMs, hubId, ...(dkim ? { dkim } : {}) });
+  const receiver = new MailReceiver({
+    db,
+    inbound: context.inbound,
+    storage: context.storage,
+    uploadPolicy: context.uploadPolicy,
+    addresses,
+    threading: new Threading({ db, messageIds, tokens, windowMs: config.emailThreadWindowHours * 3600_000 }),
+    messageIds,
+    hubId,
+    mailFrom: mailFrom.address,
+    publicUrl: config.publicUrl,
+    maxBodyLength: config.messageMaxLength,
+    logger,
+  });
+  const listeners: ChannelListener[] = [];
+  if (config.inboundSmtpPort !== undefined) {
+    listeners.push(
+      new SmtpListener({
+        receiver,
+        addresses,
+        port: config.inboundSmtpPort,
+        host: config.inboundSmtpHost,
+        maxBytes: config.emailMaxBytes,
+        hostname: domain,
+        ...(config.inboundSmtpTlsCert && config.inboundSmtpTlsKey ? { tls: { certPath: config.inboundSmtpTlsCert, keyPath: config.inboundSmtpTlsKey } } : {}),
+        ...(config.inboundSmtpAuth ? { auth: config.inboundSmtpAuth } : {}),
+        logger,
+      }),
+    );
+  }
+  return {
+    name: EMAIL_CHANNEL,
+    adapter: new EmailAdapter({
+      db,
+      storage: context.storage,
+      mailer,
+      messageIds,
+      tokens,
+      mailFrom,
+      unsubscribeUrl: () => Promise.resolve(`${config.publicUrl}/email/v1/unsubscribe`),
+    }),
+    listeners,
+    http: () => ({
+      apiRoutes: [originalMailRoute({ db, storage: context.storage })],
+      webhookRoutes: inboundMailWebhook({ receiver, token: config.emailInboundToken, maxBytes: config.emailMaxBytes }),
+    }),
+  };
+}
