@@ -45,10 +45,11 @@ async function run(): Promise<RawSmtpLoad> {
   result.startedAt = Date.now();
   const deadline = nowMs() + spec.durationS * 1000;
   let next = 0;
+  const more = () => nowMs() < deadline || next < (spec.atLeast ?? 0);
 
   const sender = async (first: SMTPConnection) => {
     let connection: SMTPConnection | undefined = first;
-    while (nowMs() < deadline) {
+    while (more()) {
       if (!connection) {
         try {
           connection = await connect();

@@ -15,6 +15,8 @@ export interface SmtpLoadSpec {
   idPrefix: string;
   /** Mails come from this many customers in turn. */
   contacts: number;
+  /** Go on past the duration until this many mails were sent (a warm-up that reaches every customer). */
+  atLeast?: number;
 }
 
 /** One run as the worker thread reports it. */
