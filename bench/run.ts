@@ -9,8 +9,9 @@
 // (100/s), BENCH_SSE_S (10), BENCH_WIDGET_SOCKETS (idle widget sockets, 10000), BENCH_WIDGET_CLIENT_PROCESSES
 // (processes holding them, 4), BENCH_WIDGET_HOLD_S (seconds they are held at least before the memory is read,
 // then until it settles, 10), BENCH_WIDGET_RATE (round-trip messages/s, 100), BENCH_WIDGET_RT_S (seconds each
-// way, 10), BENCH_WIDGET_RT_VISITORS (50),
-// BENCH_ONLY (comma list of throughput, latency, reply, sse, cold, widget-size, widget-sockets,
+// way, 10), BENCH_WIDGET_RT_VISITORS (50), BENCH_EMAIL_S (measured inbound SMTP seconds per side, 10),
+// BENCH_EMAIL_SENDERS (concurrent SMTP senders, one connection each, 10), BENCH_EMAIL_ROUNDS (2),
+// BENCH_ONLY (comma list of throughput, latency, reply, email, sse, cold, widget-size, widget-sockets,
 // widget-roundtrip), BENCH_STRICT=1 (exit 1 when a target is missed). Diagnostics: BENCH_PROFILE_DIR (a CPU profile of each
 // child server of the SSE figures), BENCH_HEAP_SNAPSHOT_DIR (their heap snapshots, idle and with the
 // streams open; this run's memory figures are then not comparable).
@@ -20,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { measureColdStart, type ColdStartFigure } from './cold-start';
+import { measureEmailThroughput, startEmailBenchHub, type EmailThroughputFigure } from './email-throughput';
 import { measureHubEventLatency, measureRedisPubSubLatency, type LatencyRun } from './event-latency';
 import { measureIngestThroughput, type ThroughputFigure } from './ingest-throughput';
 import { measureReplyThroughput, type ReplyThroughputFigure } from './reply-throughput';
@@ -36,6 +38,7 @@ const TARGETS = {
   eventP99Ms: 50,
   coldStartMs: 2000,
   replyRatio: 0.5,
+  emailRatio: 0.5,
   sseFanoutP99Ms: 100,
   widgetGzipKb: 15,
   widgetSocketRssRatio: 2,
@@ -55,6 +58,9 @@ const options = {
   replyRounds: Math.round(envNumber('BENCH_REPLY_ROUNDS', 2, 1)),
   replyConversations: Math.round(envNumber('BENCH_REPLY_CONVERSATIONS', 200, 1)),
   replyDrainS: envNumber('BENCH_REPLY_DRAIN_S', 60, 1),
+  emailS: envNumber('BENCH_EMAIL_S', 10, 1),
+  emailSenders: Math.round(envNumber('BENCH_EMAIL_SENDERS', 10, 1)),
+  emailRounds: Math.round(envNumber('BENCH_EMAIL_ROUNDS', 2, 1)),
   sseClients: Math.round(envNumber('BENCH_SSE_CLIENTS', 1000, 1)),
   sseRate: envNumber('BENCH_SSE_RATE', 100, 1),
   sseS: envNumber('BENCH_SSE_S', 10, 1),
@@ -66,7 +72,7 @@ const options = {
     roundTripS: envNumber('BENCH_WIDGET_RT_S', 10, 1),
     visitors: Math.round(envNumber('BENCH_WIDGET_RT_VISITORS', 50, 1)),
   },
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,sse,cold,widget-size,widget-sockets,widget-roundtrip').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,email,sse,cold,widget-size,widget-sockets,widget-roundtrip').split(',').map((s) => s.trim())),
   strict: ['1', 'true', 'yes'].includes(process.env.BENCH_STRICT ?? ''),
 };
 
@@ -76,6 +82,7 @@ interface EngineResults {
   throughput?: Outcome<ThroughputFigure>;
   eventLatency?: Outcome<LatencyRun>;
   replyThroughput?: Outcome<ReplyThroughputFigure>;
+  emailThroughput?: Outcome<EmailThroughputFigure>;
 }
 
 interface Results {
@@ -211,6 +218,41 @@ function replyRows(engine: Engine, outcome: Outcome<ReplyThroughputFigure>): Row
   ];
 }
 
+function emailRows(engine: Engine, outcome: Outcome<EmailThroughputFigure>): Row[] {
+  const label = (what: string) => `email inbound ${what} (${engine}, ${options.emailSenders} senders)`;
+  if (!outcome.ok) return [failedRow(label('mails/s'), outcome.error)];
+  const { hub, baseline } = outcome.value;
+  return [
+    {
+      figure: label('mails/s'),
+      switchboard: fmt(hub.mailsPerSecond),
+      baseline: fmt(baseline.mailsPerSecond),
+      ratio: ratio(hub.mailsPerSecond, baseline.mailsPerSecond),
+      target: `≥ ${TARGETS.emailRatio}× baseline`,
+      met: hub.mailsPerSecond / baseline.mailsPerSecond >= TARGETS.emailRatio,
+    },
+    { figure: label('busy µs/mail'), switchboard: fmt(hub.busyMicrosPerMail), baseline: fmt(baseline.busyMicrosPerMail), ratio: ratio(hub.busyMicrosPerMail, baseline.busyMicrosPerMail, 1), target: '', met: null },
+    { figure: label('p50 ms'), switchboard: fmt(hub.latencyMs.p50, 1), baseline: fmt(baseline.latencyMs.p50, 1), ratio: ratio(hub.latencyMs.p50, baseline.latencyMs.p50), target: '', met: null },
+    { figure: label('p99 ms'), switchboard: fmt(hub.latencyMs.p99, 1), baseline: fmt(baseline.latencyMs.p99, 1), ratio: ratio(hub.latencyMs.p99, baseline.latencyMs.p99), target: '', met: null },
+    {
+      figure: label('refused + errors'),
+      switchboard: fmt(hub.refused + hub.errors),
+      baseline: fmt(baseline.refused + baseline.errors),
+      ratio: '',
+      target: '0',
+      met: hub.refused + hub.errors === 0 && baseline.refused + baseline.errors === 0,
+    },
+    {
+      figure: label('250 but not stored'),
+      switchboard: `${fmt(hub.acknowledgedNotStored)} of ${fmt(hub.accepted)}`,
+      baseline: `${fmt(baseline.acknowledgedNotStored)} of ${fmt(baseline.accepted)}`,
+      ratio: '',
+      target: '0',
+      met: hub.acknowledgedNotStored === 0 && baseline.acknowledgedNotStored === 0,
+    },
+  ];
+}
+
 function sseRows(outcome: Outcome<SseFanoutFigure>): Row[] {
   const label = (what: string) => `SSE ${options.sseClients} clients ${what}`;
   if (!outcome.ok) return [failedRow(label('fan-out'), outcome.error)];
@@ -278,12 +320,13 @@ async function main(): Promise<void> {
   log(`Switchboard bench: node ${process.version}, ${results.machine.cpus} CPUs, ${redis.describe}`);
   log(`throughput ${options.durationS} s × ${options.connections} connections in ${options.rounds} alternating rounds (warm-up ${options.warmupS} s, ${options.contacts} customers); event latency ${options.latencyRate}/s for ${options.latencyS} s; cold start × ${options.coldRuns}`);
   log(`replies ${options.replyS} s per side × ${options.connections} connections in ${options.replyRounds} turns over ${options.replyConversations} conversations (drain ≤ ${options.replyDrainS} s); SSE ${options.sseClients} clients at ${options.sseRate} events/s for ${options.sseS} s`);
+  log(`email: ${options.emailS} s per side × ${options.emailSenders} SMTP senders of ~4 KB mails in ${options.emailRounds} alternating rounds from ${options.contacts} customers`);
   log(`widget: ${options.widget.sockets} idle sockets from ${options.widget.clientProcesses} processes; round trips at ${options.widget.rate}/s for ${options.widget.roundTripS} s each way over ${options.widget.visitors} visitors`);
   if (!('url' in postgres)) log(`PostgreSQL not measured: ${postgres.skipped}.`);
 
   try {
     for (const { engine, postgresUrl, database } of engines) {
-      if (!options.only.has('throughput') && !options.only.has('latency') && !options.only.has('reply')) break;
+      if (!['throughput', 'latency', 'reply', 'email'].some((part) => options.only.has(part))) break;
       log(`\n[${engine}] ${database}`);
       const entry: EngineResults = { engine, database };
       results.engines.push(entry);
@@ -303,6 +346,25 @@ async function main(): Promise<void> {
             log,
           }),
         );
+      }
+      if (options.only.has('email')) {
+        log(`  inbound email (own hub, SMTP listener): baseline and hub in turns ...`);
+        entry.emailThroughput = await attempt('email throughput', async () => {
+          const emailHub = await startEmailBenchHub(engine, redis.url, postgresUrl);
+          try {
+            return await measureEmailThroughput(emailHub.benchHub, {
+              senders: options.emailSenders,
+              durationS: options.emailS,
+              rounds: options.emailRounds,
+              warmupS: options.warmupS,
+              contacts: options.contacts,
+              postgresUrl,
+              log,
+            });
+          } finally {
+            await emailHub.stop().catch((error: unknown) => log(`  stopping the email hub failed: ${String(error)}`));
+          }
+        });
       }
       if (!options.only.has('throughput') && !options.only.has('latency')) continue;
       let benchHub;
@@ -378,6 +440,12 @@ async function main(): Promise<void> {
   if (options.only.has('reply') && !('url' in postgres)) {
     rows.push({ figure: 'reply delivered/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
   }
+  for (const entry of results.engines) {
+    if (entry.emailThroughput) rows.push(...emailRows(entry.engine, entry.emailThroughput));
+  }
+  if (options.only.has('email') && !('url' in postgres)) {
+    rows.push({ figure: 'email inbound mails/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
+  }
   if (results.sseFanout) rows.push(...sseRows(results.sseFanout));
   rows.push(...widgetRows(results.widget, options.widget, TARGETS));
   if (results.coldStart) rows.push(...coldStartRows(results.coldStart));
@@ -390,6 +458,7 @@ async function main(): Promise<void> {
   log(`\n${formatTable(rows)}\n`);
   log('baseline: ingest = bare express handler, one INSERT + one BullMQ add; event latency = raw Redis PUBLISH → SUBSCRIBE; cold start = `node -e` bare http server.');
   log('reply baseline = bare express handler doing one BullMQ add + a BullMQ Worker doing one HTTP POST per job to the same kind of receiver; delivered/s counts receiver hits while the load ran.');
+  log('email baseline = bare smtp-server whose DATA handler parses the mail with mailparser simpleParser and does one INSERT into the same messages table, then answers 250; senders = nodemailer SMTP connections on their own thread.');
   log('SSE baseline = bare node:http SSE server process fed by Redis pub/sub; memory = its VmRSS (heap after a full GC) with the clients open minus idle, per client; latency = event sent (POST / PUBLISH) → received, over every client.');
   log('widget baselines: size = the 15 KB gzipped budget; sockets = bare ws server process answering hello with ready (memory = VmRSS and heap after a full GC with the sockets held minus idle, per socket); round trip = ws → Redis PUBLISH → SUBSCRIBE → ws echo on the same Redis.');
   log('server busy µs/req = time the main thread (where both servers run; autocannon has its own thread) was busy, per request.');
@@ -402,7 +471,7 @@ async function main(): Promise<void> {
   log(`Results written to ${file} (${results.elapsedS} s).`);
 
   const crashed =
-    results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false) ||
+    results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false || e.emailThroughput?.ok === false) ||
     results.coldStart?.ok === false ||
     results.redisPubSubLatency?.ok === false ||
     results.sseFanout?.ok === false ||

@@ -27,8 +27,14 @@ const SLACK_ENV = {
   // A closed port: refused requests never reach Slack, and nothing here waits for it.
   SLACK_API_URL: 'http://127.0.0.1:9/api/',
 };
-/** The email channel on, so its pages (rating and unsubscribe links) are fuzzed; a closed port: nothing is sent. */
-const EMAIL_ENV = { SMTP_URL: 'smtp://127.0.0.1:9', MAIL_FROM: 'Fuzz Support <support@fuzz.example>' };
+/** The email channel on, so its webhook and its pages (rating and unsubscribe links) are fuzzed. */
+const EMAIL_ENV = {
+  // A closed port: no reply is sent while fuzzing (the api role runs no workers anyway).
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_FROM: 'Fuzz Support <support@fuzz.example>',
+  EMAIL_ADDRESSES: 'support@fuzz.example',
+  EMAIL_INBOUND_TOKEN: randomBytes(16).toString('hex'),
+};
 const READS = new Set(['GET', 'HEAD']);
 /** Bolt answers Slack's endpoint itself, as Slack expects: a forged or stale request is a bare 401. */
 const OUTSIDE_THE_ERROR_SHAPE = new Set(['/slack/events']);
@@ -160,7 +166,7 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
       .map((form) => ({ contentType: 'application/x-www-form-urlencoded', body: Object.entries(form).map(([k, v]) => `${k}=${v}`).join('&') })),
     weight: 2,
   },
-  { arbitrary: fc.tuple(fc.constantFrom('text/plain', 'application/octet-stream', 'image/png', 'application/json'), oddString).map(([contentType, body]) => ({ contentType, body })), weight: 1 },
+  { arbitrary: fc.tuple(fc.constantFrom('text/plain', 'application/octet-stream', 'image/png', 'application/json', 'message/rfc822'), oddString).map(([contentType, body]) => ({ contentType, body })), weight: 1 },
 );
 
 /** The bytes of an upload: of any type, a picture, or nothing. */
@@ -311,6 +317,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
       fc.record({ 'x-switchboard-website': fc.oneof(fc.constant(known.websiteKey), headerValue), origin: fc.constantFrom(PAGE_ORIGIN, 'https://evil.example', 'null') }),
       fc.record({ 'x-switchboard-website': fc.constant(known.websiteKey), origin: fc.constant(PAGE_ORIGIN), authorization: fc.oneof(fc.constant(`Bearer ${known.visitorToken}`), headerValue) }),
       fc.record({ 'x-twilio-signature': fc.base64String({ maxLength: 44 }) }),
+      fc.record({ authorization: fc.oneof(fc.constant(`Bearer ${EMAIL_ENV.EMAIL_INBOUND_TOKEN}`), headerValue) }),
       fc.record({ 'x-slack-signature': hex.map((signature) => `v0=${signature}`), 'x-slack-request-timestamp': fc.oneof(fc.constant(now), headerValue) }),
     );
   }
@@ -329,7 +336,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   it("answers every route outside the API (the channels' webhooks, the widget, file links) below 500, refusals changing nothing", async () => {
     const routes = [...new Set(mountedRoutes(appRouter(t.hub.app)).filter((route) => !route.split(' ')[1]?.startsWith('/api/')))];
-    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /widget/v1/messages', 'GET /files/:key', 'GET /email/v1/ratings/:token', 'POST /email/v1/unsubscribe/:token']));
+    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /webhooks/email/inbound', 'POST /widget/v1/messages', 'GET /files/:key', 'GET /email/v1/ratings/:token', 'POST /email/v1/unsubscribe/:token']));
     const failures: string[] = [];
     for (const route of routes) {
       const [method = '', template = ''] = route.split(' ');

@@ -26,7 +26,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ['cid', 'https'] },
   allowedSchemesAppliedToAttributes: ['href', 'src'],
   allowProtocolRelative: false,
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head'],
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'button', 'select', 'iframe', 'object', 'svg'],
   transformTags: {
     a: (tagName, attribs) => {
       const { href, target: _target, rel: _rel, ...rest } = attribs;

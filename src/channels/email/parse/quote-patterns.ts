@@ -47,10 +47,10 @@ const SIGNATURES: readonly RegExp[] = [
   /^Get Outlook for \S.*$/i,
   /^Von meinem \S.* gesendet$/i,
   /^Gesendet von (?:meinem \S.*|Outlook.*|Mail für Windows.*)$/i,
-  /^Outlook für \S.* beziehen$/i,
+  /^Outlook für \S+ beziehen(?:\s*<[^<>]*>)?$/i,
   /^Envoyé (?:de mon|depuis mon|depuis) \S.*$/i,
   /^Télécharger Outlook pour \S.*$/i,
-  /^(?:Mit freundlichen|Viele|Beste|Liebe|Freundliche|Schöne) Grüße[,!.]?$/i,
+  /^(?:Mit )?(?:freundlichen|freundlichem|besten|herzlichen|lieben|vielen|viele|beste|liebe|freundliche|herzliche|schöne) (?:Grüßen?|Gruß)[,!.]?$/i,
 ];
 
 export function isAttribution(line: string): boolean {

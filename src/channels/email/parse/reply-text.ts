@@ -3,6 +3,12 @@ import { attributionAt, isForwardMarker, isHistoryStartAt, isQuoted, isSignature
 
 const replyParser = new EmailReplyParser();
 
+/**
+ * email-reply-parser's regexes cost more than linear time in the text's length; past this, the
+ * channel's own pass alone decides (a pasted log, not a reply someone typed).
+ */
+const REPLY_PARSER_LIMIT = 32_000;
+
 export interface NewTextOptions {
   /**
    * The subject says the mail forwards another. Outlook introduces a forwarded mail exactly as a
@@ -69,7 +75,7 @@ export function newText(text: string, options: NewTextOptions = {}): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trimEnd());
   const { own, forwardedFrom } = scan(lines, options.forwarded ?? false);
   const ownText = tidy(withoutSignature(own).join('\n'));
-  const reply = ownText && (tidy(replyParser.parseReply(ownText)) || ownText);
+  const reply = ownText.length > REPLY_PARSER_LIMIT ? ownText : ownText && (tidy(replyParser.parseReply(ownText)) || ownText);
   const forwardedText = forwardedFrom === undefined ? '' : tidy(lines.slice(forwardedFrom).join('\n'));
   return [reply, forwardedText].filter((part) => part !== '').join('\n\n') || tidy(lines.join('\n'));
 }

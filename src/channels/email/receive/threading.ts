@@ -48,10 +48,12 @@ export class Threading {
     const locals = ids.map((id) => this.options.messageIds.localOf(id)).filter((id): id is string => id !== undefined && UUID.test(id));
     const sql = this.sql();
     const marks = (values: readonly unknown[]) => values.map(() => '?').join(', ');
+    // Both directions named, and the channel in each branch: each branch then reads its own index (the
+    // externalId one leads with channel and direction) instead of every email message of the channel.
     const found = await sql.rows<{ id: string; externalId: string | null; conversationId: string }>(
       `SELECT id, "externalId", "conversationId" FROM messages
-        WHERE channel = ? AND ("externalId" IN (${marks(ids)})${locals.length > 0 ? ` OR id IN (${marks(locals)})` : ''})`,
-      [EMAIL_CHANNEL, ...ids, ...locals],
+        WHERE (channel = ? AND direction IN ('inbound', 'outbound') AND "externalId" IN (${marks(ids)}))${locals.length > 0 ? ` OR (id IN (${marks(locals)}) AND channel = ?)` : ''}`,
+      [EMAIL_CHANNEL, ...ids, ...(locals.length > 0 ? [...locals, EMAIL_CHANNEL] : [])],
     );
     // The most recent reference the hub knows wins: In-Reply-To first, then References from the end.
     for (const id of ids) {
