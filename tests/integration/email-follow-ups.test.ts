@@ -254,6 +254,25 @@ describe.each(ENGINES)('email follow-ups on %s', (engine) => {
     await waitFor('three transcript mails', () => mailsTo(address).length === 3, 10_000);
   });
 
+  it('retries a follow-up the server defers, and fails one it refuses with its words, noting only what went out', async () => {
+    const deferred = await customerWrites('fast');
+    h.sink.answerNext(['451']);
+    const refusedBefore = h.sink.refused;
+    await patch(deferred.conversationId, { status: 'resolved' });
+    await mailTo(deferred.from, /^How did we do\?/);
+    expect(h.sink.refused).toBe(refusedBefore + 1);
+    await followUpOf(deferred.conversationId, 'follow_up', 'sent');
+    expect(mailsTo(deferred.from)).toHaveLength(1);
+
+    const refused = await customerWrites('fast');
+    h.sink.answerNext(['550']);
+    await patch(refused.conversationId, { status: 'resolved' });
+    const failed = await followUpOf(refused.conversationId, 'follow_up', 'failed');
+    expect(failed.failureReason).toContain('User unknown');
+    expect(mailsTo(refused.from)).toHaveLength(0);
+    expect(await repo(h.t.hub.db.manager, 'Message').countBy({ conversationId: refused.conversationId, senderKind: 'system' })).toBe(0);
+  });
+
   it('fails a follow-up found mid-send rather than sending it twice', async () => {
     const { conversationId } = await customerWrites('slow');
     await patch(conversationId, { status: 'resolved' });
