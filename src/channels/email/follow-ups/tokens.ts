@@ -50,8 +50,9 @@ export class LinkTokens {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const [payload = '', signature = '', ...rest] = token.split('.');
     if (rest.length > 0 || !payload || !signature) return undefined;
-    const given = Buffer.from(signature, 'base64url');
-    const expected = this.mac(payload);
+    // Compared as text: decoding would ignore a last character's spare bits, so two spellings would pass.
+    const given = Buffer.from(signature);
+    const expected = Buffer.from(this.mac(payload).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       const parsed = schema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
