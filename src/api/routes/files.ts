@@ -1,15 +1,12 @@
-import { pipeline } from 'node:stream/promises';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../core/errors';
 import type { FileLinks } from '../../core/files/links';
 import { attachmentOf, storeUpload, type UploadPolicy } from '../../core/files/uploads';
-import type { FileStorage, OpenedFile } from '../../core/ports/file-storage';
+import type { FileStorage } from '../../core/ports/file-storage';
 import { fileKeyInput } from '../../http/inputs';
 import { route, type RouteSpec } from '../../http/route';
-
-/** Shown inline by browsers; every other type is a download, so nothing stored is rendered as a page. */
-const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+import { sendStoredFile } from '../../http/send-file';
 
 const keyParams = z.strictObject({ key: fileKeyInput.describe('The fileKey of an uploaded file') });
 
@@ -40,29 +37,6 @@ function dispositionName(header: string | undefined): string | undefined {
   return plain?.[1]?.replace(/\\(.)/g, '$1') ?? plain?.[2];
 }
 
-/**
- * Sends a stored file so that no browser runs it: its stored type and no sniffing, a sandbox without
- * any source, and a download unless it is a plain picture.
- */
-async function sendFile(req: Request, res: Response, file: OpenedFile): Promise<void> {
-  const { meta } = file;
-  res.attachment(meta.name);
-  if (INLINE_TYPES.has(meta.contentType)) res.setHeader('Content-Disposition', res.get('Content-Disposition')?.replace(/^attachment/, 'inline') ?? 'inline');
-  // After res.attachment, which guesses a type from the name's extension.
-  res.setHeader('Content-Type', meta.contentType);
-  res.setHeader('Content-Length', String(meta.size));
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-  res.setHeader('Cache-Control', 'private, max-age=300');
-  res.status(200);
-  try {
-    await pipeline(file.stream, res);
-  } catch (error) {
-    // Usually the client went away mid-download; the response is already under way, so nothing to answer.
-    req.log.debug({ err: error }, 'file download ended early');
-  }
-}
-
 /** `GET /files/:key?expires=&signature=`: a stored file behind a signed link instead of an API key. */
 export function publicFileRoutes({ storage, links }: { storage: FileStorage; links: FileLinks }): Router {
   const router = Router();
@@ -75,7 +49,7 @@ export function publicFileRoutes({ storage, links }: { storage: FileStorage; lin
     if (!file) throw new NotFoundError('The file');
     // Pictures in a visitor's chat are shown on the customer's website, another origin than the hub's.
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    await sendFile(req, res, file);
+    await sendStoredFile(req, res, file);
   });
   return router;
 }
@@ -119,7 +93,7 @@ export function fileRoutes({ storage, policy, publicUrl }: { storage: FileStorag
       async handler({ params, req, res }) {
         const file = await storage.open(params.key);
         if (!file) throw new NotFoundError('The file');
-        await sendFile(req, res, file);
+        await sendStoredFile(req, res, file);
         return undefined;
       },
     }),

@@ -1,10 +1,10 @@
-import { pipeline } from 'node:stream/promises';
 import type { Database } from '../../../core/database';
 import { NotFoundError } from '../../../core/errors';
 import { repo } from '../../../core/model/schemas';
 import type { FileStorage } from '../../../core/ports/file-storage';
 import { idParams } from '../../../http/params';
 import { route, type RouteSpec } from '../../../http/route';
+import { sendStoredFile } from '../../../http/send-file';
 
 /** `GET /api/v1/messages/:id/original`: a received mail exactly as it came, quoted history, signature and all. */
 export function originalMailRoute({ db, storage }: { db: Database; storage: FileStorage }): RouteSpec {
@@ -24,17 +24,7 @@ export function originalMailRoute({ db, storage }: { db: Database; storage: File
       const file = typeof key === 'string' ? await storage.open(key) : undefined;
       if (!message || !file) throw new NotFoundError('The original mail of this message');
       res.locals.conversationId = message.conversationId;
-      res.setHeader('Content-Type', 'message/rfc822');
-      res.setHeader('Content-Length', String(file.meta.size));
-      res.setHeader('Content-Disposition', `attachment; filename="message-${message.id}.eml"`);
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-      res.status(200);
-      try {
-        await pipeline(file.stream, res);
-      } catch (error) {
-        req.log.debug({ err: error }, 'original mail download ended early');
-      }
+      await sendStoredFile(req, res, file, `message-${message.id}.eml`);
       return undefined;
     },
   });
