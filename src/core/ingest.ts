@@ -6,7 +6,7 @@ import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
 import { routeOf } from './inboxes/inboxes';
-import { insertMessage, recordActivity } from './messages/store';
+import { insertMessage, insertOriginal, recordActivity } from './messages/store';
 import type { Attachment, ChannelName, Message, OutboxEvent } from './model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
@@ -40,6 +40,8 @@ export interface InboundMessage {
   continuesLatest?: boolean;
   /** The subject of the conversation, should the message open one (an email's Subject). */
   subject?: string;
+  /** The message as the channel received it (an email's raw MIME), kept for agents with the message. */
+  original?: { contentType: string; content: Buffer };
   /**
    * Work of the channel's own queue that follows from the message (fetching an MMS's media), written as
    * outbox rows in the message's transaction: stored and committed together, and never for a duplicate.
@@ -103,6 +105,7 @@ export class Ingestor {
 
       const message = inboundMessage(input, identity.contactId, conversationId, now);
       await insertMessage(sql, message);
+      if (input.original) await insertOriginal(sql, message, input.original);
       // Nobody who opted out is messaged, not even automatically.
       const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
       if (reply) await insertMessage(sql, reply);

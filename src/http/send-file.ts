@@ -1,27 +1,38 @@
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import type { OpenedFile } from '../core/ports/file-storage';
 
 /** Shown inline by browsers; every other type is a download, so nothing stored is rendered as a page. */
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
+export interface Download {
+  name: string;
+  /** The type the hub stored (read from the bytes), never one a sender claimed. */
+  contentType: string;
+  size: number;
+  body: Readable | Buffer;
+}
+
 /**
- * Sends a stored file so that no browser runs it: its stored type and no sniffing, a sandbox without
- * any source, and a download unless it is a plain picture. `name` overrides the stored name.
+ * Sends bytes someone else made (an upload, a received mail) so that no browser runs them: their stored
+ * type and no sniffing, a sandbox without any source, and a download unless it is a plain picture.
  */
-export async function sendStoredFile(req: Request, res: Response, file: OpenedFile, name = file.meta.name): Promise<void> {
-  const { meta } = file;
-  res.attachment(name);
-  if (INLINE_TYPES.has(meta.contentType)) res.setHeader('Content-Disposition', res.get('Content-Disposition')?.replace(/^attachment/, 'inline') ?? 'inline');
+export async function sendDownload(req: Request, res: Response, download: Download): Promise<void> {
+  res.attachment(download.name);
+  if (INLINE_TYPES.has(download.contentType)) res.setHeader('Content-Disposition', res.get('Content-Disposition')?.replace(/^attachment/, 'inline') ?? 'inline');
   // After res.attachment, which guesses a type from the name's extension.
-  res.setHeader('Content-Type', meta.contentType);
-  res.setHeader('Content-Length', String(meta.size));
+  res.setHeader('Content-Type', download.contentType);
+  res.setHeader('Content-Length', String(download.size));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cache-Control', 'private, max-age=300');
   res.status(200);
+  if (Buffer.isBuffer(download.body)) {
+    res.end(download.body);
+    return;
+  }
   try {
-    await pipeline(file.stream, res);
+    await pipeline(download.body, res);
   } catch (error) {
     // Usually the client went away mid-download; the response is already under way, so nothing to answer.
     req.log.debug({ err: error }, 'file download ended early');

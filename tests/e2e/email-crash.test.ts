@@ -105,5 +105,7 @@ describe.each(ENGINES)('a hub SIGKILLed during a burst of SMTP deliveries on %s'
     const missing = [...accepted].filter((i) => !byId.has(`crash-${i}@customer.example`));
     expect(missing).toEqual([]);
     expect(stored).toHaveLength(TOTAL);
+    // Each with its original, committed with it.
+    expect(await repo(dataSource.manager, 'MessageOriginal').count()).toBe(TOTAL);
   }, 90_000);
 });

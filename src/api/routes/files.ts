@@ -6,7 +6,7 @@ import { attachmentOf, storeUpload, type UploadPolicy } from '../../core/files/u
 import type { FileStorage } from '../../core/ports/file-storage';
 import { fileKeyInput } from '../../http/inputs';
 import { route, type RouteSpec } from '../../http/route';
-import { sendStoredFile } from '../../http/send-file';
+import { sendDownload } from '../../http/send-file';
 
 const keyParams = z.strictObject({ key: fileKeyInput.describe('The fileKey of an uploaded file') });
 
@@ -49,7 +49,7 @@ export function publicFileRoutes({ storage, links }: { storage: FileStorage; lin
     if (!file) throw new NotFoundError('The file');
     // Pictures in a visitor's chat are shown on the customer's website, another origin than the hub's.
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    await sendStoredFile(req, res, file);
+    await sendDownload(req, res, { ...file.meta, body: file.stream });
   });
   return router;
 }
@@ -93,7 +93,7 @@ export function fileRoutes({ storage, policy, publicUrl }: { storage: FileStorag
       async handler({ params, req, res }) {
         const file = await storage.open(params.key);
         if (!file) throw new NotFoundError('The file');
-        await sendStoredFile(req, res, file);
+        await sendDownload(req, res, { ...file.meta, body: file.stream });
         return undefined;
       },
     }),

@@ -111,7 +111,7 @@ export async function emailChannel(context: ChannelContext): Promise<ChannelModu
     }),
     listeners,
     http: () => ({
-      apiRoutes: [originalMailRoute({ db, storage: context.storage }), ...followUps.apiRoutes],
+      apiRoutes: [originalMailRoute({ db }), ...followUps.apiRoutes],
       webhookRoutes: Router().use(inboundMailWebhook({ receiver, token: config.emailInboundToken, maxBytes: config.emailMaxBytes }), followUps.webhookRoutes),
     }),
   };

@@ -15,6 +15,11 @@ export async function insertMessage(sql: Sql, m: Message): Promise<void> {
   );
 }
 
+/** The original of a received message, in the message's transaction. */
+export async function insertOriginal(sql: Sql, message: Pick<Message, 'id' | 'createdAt'>, original: { contentType: string; content: Buffer }): Promise<void> {
+  await sql.run(`INSERT INTO message_originals ("messageId", "contentType", content, "createdAt") VALUES (?, ?, ?, ?)`, [message.id, original.contentType, original.content, sql.date(message.createdAt)]);
+}
+
 export type Activity = Pick<Conversation, 'lastMessageAt' | 'lastMessagePreview' | 'updatedAt'> & Partial<Pick<Conversation, 'firstResponseAt'>>;
 
 /**

@@ -8,7 +8,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -29,6 +29,7 @@ interface EntityTypes {
   HubSecret: HubSecret;
   ConversationMirror: ConversationMirror;
   MirroredMessage: MirroredMessage;
+  MessageOriginal: MessageOriginal;
   TeamMember: TeamMember;
   Website: Website;
   PageView: PageView;
@@ -235,6 +236,12 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       ref: short(64),
       shownStatus: short(16, true),
       copiedFiles: json(true),
+      createdAt: at(),
+    }, { foreignKeys: [references('messageId', 'Message', 'CASCADE')] }),
+    schema('MessageOriginal', 'message_originals', {
+      messageId: { type: 'varchar', length: 36, primary: true },
+      contentType: short(127),
+      content: { type: engine === 'postgres' ? 'bytea' : 'blob' },
       createdAt: at(),
     }, { foreignKeys: [references('messageId', 'Message', 'CASCADE')] }),
     schema('TeamMember', 'team_members', {

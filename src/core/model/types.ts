@@ -319,6 +319,17 @@ export interface ConversationMirror {
   updatedAt: Date;
 }
 
+/**
+ * A received message exactly as its channel got it (an email's raw MIME), kept for agents beside the
+ * normalized message: written in the message's transaction, so it is there whenever the message is.
+ */
+export interface MessageOriginal {
+  messageId: string;
+  contentType: string;
+  content: Buffer;
+  createdAt: Date;
+}
+
 /** One message's copy in a mirror, and the delivery status the copy shows. */
 export interface MirroredMessage {
   messageId: string;

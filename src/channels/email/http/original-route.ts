@@ -1,13 +1,12 @@
 import type { Database } from '../../../core/database';
 import { NotFoundError } from '../../../core/errors';
 import { repo } from '../../../core/model/schemas';
-import type { FileStorage } from '../../../core/ports/file-storage';
 import { idParams } from '../../../http/params';
 import { route, type RouteSpec } from '../../../http/route';
-import { sendStoredFile } from '../../../http/send-file';
+import { sendDownload } from '../../../http/send-file';
 
 /** `GET /api/v1/messages/:id/original`: a received mail exactly as it came, quoted history, signature and all. */
-export function originalMailRoute({ db, storage }: { db: Database; storage: FileStorage }): RouteSpec {
+export function originalMailRoute({ db }: { db: Database }): RouteSpec {
   return route({
     method: 'get',
     path: '/messages/:id/original',
@@ -19,12 +18,13 @@ export function originalMailRoute({ db, storage }: { db: Database; storage: File
     errors: [404],
     responses: { 200: { description: 'The mail as received, with every header and part', contentType: 'message/rfc822' } },
     async handler({ params, req, res }) {
-      const message = await repo(db.manager, 'Message').findOneBy({ id: params.id });
-      const key = message?.metadata.originalFileKey;
-      const file = typeof key === 'string' ? await storage.open(key) : undefined;
-      if (!message || !file) throw new NotFoundError('The original mail of this message');
+      const [message, original] = await Promise.all([
+        repo(db.manager, 'Message').findOne({ where: { id: params.id }, select: { id: true, conversationId: true } }),
+        repo(db.manager, 'MessageOriginal').findOneBy({ messageId: params.id }),
+      ]);
+      if (!message || !original) throw new NotFoundError('The original mail of this message');
       res.locals.conversationId = message.conversationId;
-      await sendStoredFile(req, res, file, `message-${message.id}.eml`);
+      await sendDownload(req, res, { name: `message-${message.id}.eml`, contentType: original.contentType, size: original.content.length, body: original.content });
       return undefined;
     },
   });

@@ -68,7 +68,7 @@ export class MailReceiver {
 
     const now = new Date();
     const thread = await this.options.threading.threadOf(mail, recipient, from.address, now);
-    const [original, files] = await Promise.all([this.storeOriginal(raw), this.storeAttachments(mail.attachments, log)]);
+    const files = await this.storeAttachments(mail.attachments, log);
     const result = await this.options.inbound.accept({
       kind: 'message',
       message: {
@@ -79,12 +79,12 @@ export class MailReceiver {
         attachments: files.stored,
         channelAddress: recipient.inbox,
         continuesLatest: false,
+        original: { contentType: 'message/rfc822', content: raw },
         subject: mail.subject.slice(0, 500) || undefined,
         ...(thread ? { threadId: thread.conversationId } : {}),
         metadata: {
           subject: mail.subject,
           threadedBy: thread?.by ?? 'new',
-          originalFileKey: original,
           ...(mail.html ? { html: mail.html.slice(0, MAX_HTML_CHARS) } : {}),
           ...(files.skipped.length > 0 ? { skippedAttachments: files.skipped } : {}),
         },
@@ -133,11 +133,6 @@ export class MailReceiver {
       [EMAIL_CHANNEL, messageId],
     );
     return row ? { conversationId: row.conversationId, messageId: row.id } : undefined;
-  }
-
-  /** The mail as it came, for `GET /api/v1/messages/:id/original`; not an upload, so no policy applies. */
-  private storeOriginal(raw: Buffer): Promise<string> {
-    return this.options.storage.put(raw, { contentType: 'message/rfc822', name: 'original.eml', size: raw.length, createdAt: new Date().toISOString() });
   }
 
   /** Files the upload policy refuses do not refuse the mail: they are listed on the message instead. */

@@ -9,6 +9,7 @@ import { IdempotentResults1733200000000 } from './1733200000000-idempotent-resul
 import { MirroredFiles1733300000000 } from './1733300000000-mirrored-files';
 import { ConversationSubjects1733400000000 } from './1733400000000-conversation-subjects';
 import { FollowUps1733500000000 } from './1733500000000-follow-ups';
+import { MessageOriginals1733600000000 } from './1733600000000-message-originals';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   MirroredFiles1733300000000,
   ConversationSubjects1733400000000,
   FollowUps1733500000000,
+  MessageOriginals1733600000000,
 ];
