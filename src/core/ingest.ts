@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { applyConsent, type Consent } from './contacts/consent';
 import { resolveSender, type Sender } from './contacts/resolve-sender';
 import { findOrOpenConversation } from './conversations/find-or-open';
+import { cancelFollowUpsOfContact } from './follow-ups/follow-ups';
 import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
@@ -110,6 +111,7 @@ export class Ingestor {
       const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
       if (reply) await insertMessage(sql, reply);
       const activity = await recordActivity(sql, reply ?? message, false);
+      await cancelFollowUpsOfContact(sql, identity.contactId, now);
 
       const happened: DomainEvent[] = [];
       if (change.kind !== 'none') {

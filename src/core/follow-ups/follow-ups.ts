@@ -6,6 +6,7 @@ import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo } from '../model/schemas';
 import type { ChannelName, Conversation, FollowUp, FollowUpKind, OutboxEvent } from '../model/types';
 import type { Outbox } from '../outbox';
+import type { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
 import { afterResolveSettings } from './settings';
 
@@ -121,18 +122,25 @@ export async function scheduleOnResolve(deps: FollowUpDeps, sender: FollowUpSend
 
 /**
  * Cancels the follow-ups still scheduled (not transcripts: those the customer asked for, or the record of
- * a resolution) of a conversation, or of every conversation of a contact (they wrote again, anywhere),
- * for resolutions before `before` (the reopening, the message): a later resolution's follow-up is not
- * this event's to cancel, however late its job runs. Returns how many.
+ * a resolution) of a reopened conversation, for resolutions before `before` (the reopening): a later
+ * resolution's follow-up is not this event's to cancel, however late its job runs. Returns how many.
  */
-export async function cancelFollowUps(db: Database, of: { conversationId: string } | { contactId: string }, before: Date): Promise<number> {
-  let conversationIds: string[];
-  if ('conversationId' in of) conversationIds = [of.conversationId];
-  else conversationIds = (await repo(db.manager, 'Conversation').find({ where: { contactId: of.contactId }, select: { id: true } })).map((c) => c.id);
-  if (conversationIds.length === 0) return 0;
+export async function cancelFollowUps(db: Database, conversationId: string, before: Date): Promise<number> {
   // A follow-up's occasion is its resolution's time as toISOString writes it, so text order is time order.
-  const where = { conversationId: In(conversationIds), kind: 'follow_up' as const, status: 'scheduled' as const, occasion: LessThan(before.toISOString()) };
+  const where = { conversationId, kind: 'follow_up' as const, status: 'scheduled' as const, occasion: LessThan(before.toISOString()) };
   return (await repo(db.manager, 'FollowUp').update(where, { status: 'cancelled' })).affected ?? 0;
+}
+
+/**
+ * A customer who writes again, on any conversation, is asked nothing about the earlier ones: their
+ * scheduled follow-ups are cancelled in the message's own transaction, before any job could send one.
+ */
+export async function cancelFollowUpsOfContact(sql: Sql, contactId: string, at: Date): Promise<void> {
+  await sql.run(
+    `UPDATE follow_ups SET status = 'cancelled'
+      WHERE status = 'scheduled' AND kind = 'follow_up' AND occasion < ? AND "conversationId" IN (SELECT id FROM conversations WHERE "contactId" = ?)`,
+    [at.toISOString(), contactId],
+  );
 }
 
 /** Cancels what is still scheduled for an address on a channel (it unsubscribed). */

@@ -6,9 +6,9 @@ import { customerAddress, type FollowUpContext } from './deps';
 
 /**
  * Follows conversations for what the hub mails by itself: a resolution schedules the follow-up (and the
- * transcript, where the team or website wants it); a reopening or a new message from the customer
- * cancels the follow-up still waiting; a request for the transcript schedules it at once. Each is
- * idempotent on the event: an occasion schedules once.
+ * transcript, where the team or website wants it); a reopening cancels the follow-up still waiting (a
+ * customer's new message cancels it as it is stored: see cancelFollowUpsOfContact); a request for the
+ * transcript schedules it at once. Each is idempotent on the event: an occasion schedules once.
  */
 export function followUpSubscriber(context: FollowUpContext): EventSubscriber {
   const deps = { db: context.db, outbox: context.outbox };
@@ -24,19 +24,13 @@ export function followUpSubscriber(context: FollowUpContext): EventSubscriber {
 
   return {
     name: 'email-follow-ups',
-    events: ['conversation.updated', 'message.created', 'transcript.requested'],
+    events: ['conversation.updated', 'transcript.requested'],
     async handle(event) {
       switch (event.type) {
         case 'conversation.updated': {
           if (!event.data.changes.includes('status')) return;
           if (event.data.conversation.status === 'resolved') await resolved(event);
-          else await cancelFollowUps(context.db, { conversationId: event.conversationId }, new Date(event.occurredAt));
-          return;
-        }
-        case 'message.created': {
-          const { message } = event.data;
-          if (message.direction !== 'inbound' || message.senderKind !== 'contact' || !message.senderId) return;
-          await cancelFollowUps(context.db, { contactId: message.senderId }, new Date(message.createdAt));
+          else await cancelFollowUps(context.db, event.conversationId, new Date(event.occurredAt));
           return;
         }
         case 'transcript.requested': {
