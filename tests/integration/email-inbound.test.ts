@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { repo } from '../../src/core/model/schemas';
 import { customerMessageId, SmtpClient } from '../support/email';
 import { BILLING, startEmailHub, SUPPORT, type EmailHub } from '../support/email-hub';
@@ -53,6 +55,15 @@ describe.each(ENGINES)('email inbound on %s', (engine) => {
     await h.customer.send(mail);
     await h.customer.send(mail);
     expect(await messages().countBy({ body: mail.text })).toBe(1);
+  });
+
+  it('stores a redelivered mail with attachments once, its files once', async () => {
+    const mail = { from: customer(), to: SUPPORT, subject: 'Twice with a file', text: unique('sent twice with a file'), messageId: customerMessageId(), attachments: [{ filename: 'a.png', content: pngBytes(), contentType: 'image/png' }] };
+    await h.customer.send(mail);
+    const files = readdirSync(join(h.t.environment.dataDir, 'uploads')).length;
+    await h.customer.send(mail);
+    expect(await messages().countBy({ body: mail.text })).toBe(1);
+    expect(readdirSync(join(h.t.environment.dataDir, 'uploads'))).toHaveLength(files);
   });
 
   it('joins a known email to its contact and opens the conversation on the inbox it was sent to', async () => {

@@ -14,7 +14,8 @@ import type { Threading, ThreadedBy } from './threading';
 
 /** What became of one received mail. Every outcome is final: the sender is told 250 for each. */
 export type Received =
-  | { kind: 'stored'; duplicate: boolean; conversationId: string; messageId: string; threadedBy: ThreadedBy | 'new' }
+  /** `threadedBy`: how it found its conversation; absent for a redelivery known before threading. */
+  | { kind: 'stored'; duplicate: boolean; conversationId: string; messageId: string; threadedBy?: ThreadedBy | 'new' }
   /** A delivery status notification: the hub's messages it moved. */
   | { kind: 'report'; action: 'failed' | 'delivered'; messages: string[] }
   | { kind: 'ignored'; reason: string };
@@ -63,8 +64,9 @@ export class MailReceiver {
     const recipient = addresses.firstOf([...envelope, ...mail.recipients]);
     if (!recipient) throw new AppError('validation', 'unknown_recipient', 'The mail is for none of the support addresses (EMAIL_ADDRESSES).');
 
-    const known = await this.storedAs(mail.messageId);
-    if (known) return { kind: 'stored', duplicate: true, ...known, threadedBy: 'references' };
+    // Ingest takes a redelivered mail as the duplicate it is; asked first only where its files would be stored again.
+    const known = mail.attachments.length > 0 ? await this.storedAs(mail.messageId) : undefined;
+    if (known) return { kind: 'stored', duplicate: true, ...known };
 
     const now = new Date();
     const thread = await this.options.threading.threadOf(mail, recipient, from.address, now);
