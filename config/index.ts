@@ -76,6 +76,8 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
 }
 
 function redactUrlPassword(value: string): string {
+  // Only a URL keeps what is not its password; any other secret (`user:password`, a token) is hidden whole.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return '***';
   try {
     const url = new URL(value);
     // pg and ioredis also take the password as a query parameter.

@@ -47,8 +47,8 @@ export const emailSection = channelSection({
   turnsOn: ['smtpUrl', 'mailFrom'],
   requiredWith: {
     emailAddresses: ['smtpUrl'],
-    inboundSmtpPort: ['emailAddresses'],
-    emailInboundToken: ['emailAddresses'],
+    inboundSmtpPort: ['smtpUrl'],
+    emailInboundToken: ['smtpUrl'],
     inboundSmtpTlsCert: ['inboundSmtpTlsKey', 'inboundSmtpPort'],
     inboundSmtpTlsKey: ['inboundSmtpTlsCert'],
     inboundSmtpAuth: ['inboundSmtpPort'],
@@ -76,7 +76,7 @@ export const emailSection = channelSection({
     }),
     emailAddresses: setting({
       env: 'EMAIL_ADDRESSES',
-      description: 'Comma-separated support addresses mail is accepted for, each an inbox optionally =Team name (support@acme.example=Support,billing@acme.example). Plus-addresses (support+TOKEN@) belong to their inbox.',
+      description: 'Comma-separated support addresses mail is accepted for, each an inbox optionally =Team name (support@acme.example=Support,billing@acme.example). Plus-addresses (support+TOKEN@) belong to their inbox. Also managed with /api/v1/email-addresses.',
       schema: inboxes.optional(),
       show: (list) => (list ?? []).map(({ address: a, teamName }) => (teamName ? `${a}=${teamName}` : a)).join(','),
     }),

@@ -43,6 +43,21 @@ describe.each(ENGINES)('email inbound on %s', (engine) => {
     await expect(h.customer.send({ from: customer(), to: 'someone-else@acme.test', subject: 'Hi', text: unique('lost') })).rejects.toMatchObject({ responseCode: 550 });
   });
 
+  it('takes mail for an address added with /api/v1/email-addresses, routed to its team, and refuses it once removed', async () => {
+    const team = await h.t.request('/api/v1/teams', { method: 'POST', json: { name: unique('Returns') } });
+    const address = `returns.${randomBytes(3).toString('hex')}@acme.test`;
+    const created = await h.t.request('/api/v1/email-addresses', { method: 'POST', json: { address: address.toUpperCase(), teamId: (team.body as { id: string }).id } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ channel: 'email', address });
+    const text = unique('a return');
+    await h.customer.send({ from: customer(), to: address, subject: 'Return', text });
+    const conversation = await h.conversation((await messages().findOneByOrFail({ body: text })).conversationId);
+    expect(conversation).toMatchObject({ channelAddress: address, teamId: (team.body as { id: string }).id });
+    expect((await h.t.request('/api/v1/email-addresses', { method: 'POST', json: { address: 'support+tag@acme.test' } })).status).toBe(400);
+    expect((await h.t.request(`/api/v1/email-addresses/${(created.body as { id: string }).id}`, { method: 'DELETE' })).status).toBe(204);
+    await expect(h.customer.send({ from: customer(), to: address, subject: 'Return', text: unique('too late') })).rejects.toMatchObject({ responseCode: 550 });
+  });
+
   it('refuses a mail over EMAIL_MAX_BYTES at DATA with 552 and stores nothing', async () => {
     const text = unique('big');
     const big = { filename: 'big.png', content: Buffer.concat([pngBytes(), randomBytes(300 * 1024)]), contentType: 'image/png' };

@@ -270,3 +270,38 @@ describe('Slack settings', () => {
     expect(described(loadConfig(slack, CWD))).toMatchObject({ SLACK_BOT_TOKEN: '***', SLACK_SIGNING_SECRET: '***' });
   });
 });
+
+describe('email settings', () => {
+  const email = { SMTP_URL: 'smtp://user:secret@smtp.provider.example:587', MAIL_FROM: 'Acme Support <Support@Acme.example>' };
+
+  it('turns email on with SMTP_URL and MAIL_FROM together, and reads the sender with its name', () => {
+    const config = loadConfig(email, CWD);
+    expect(config.mailFrom).toEqual({ name: 'Acme Support', address: 'support@acme.example' });
+    expect(loadConfig({ ...email, MAIL_FROM: 'support@acme.example' }, CWD).mailFrom).toEqual({ address: 'support@acme.example' });
+    expect(configError({ SMTP_URL: email.SMTP_URL }).setting).toBe('MAIL_FROM');
+    expect(configError({ ...email, MAIL_FROM: 'Acme <not an address>' }).setting).toBe('MAIL_FROM');
+    expect(configError({ ...email, SMTP_URL: 'http://smtp.provider.example' }).setting).toBe('SMTP_URL');
+    expect(described(config)).toMatchObject({ SMTP_URL: 'smtp://user:***@smtp.provider.example:587', MAIL_FROM: 'Acme Support <support@acme.example>' });
+  });
+
+  it('reads support addresses with optional teams, refusing plus-addresses, and writes them back the same way', () => {
+    const config = loadConfig({ ...email, EMAIL_ADDRESSES: ' Support@Acme.example=Support , billing@acme.example' }, CWD);
+    expect(config.emailAddresses).toEqual([
+      { address: 'support@acme.example', teamName: 'Support' },
+      { address: 'billing@acme.example', teamName: undefined },
+    ]);
+    expect(described(config)).toMatchObject({ EMAIL_ADDRESSES: 'support@acme.example=Support,billing@acme.example' });
+    expect(configError({ ...email, EMAIL_ADDRESSES: 'support+x@acme.example' }).setting).toBe('EMAIL_ADDRESSES');
+    expect(configError({ EMAIL_ADDRESSES: 'support@acme.example' }).setting).toBe('SMTP_URL');
+  });
+
+  it('needs both halves of STARTTLS, all of DKIM, and a password of some length for AUTH', () => {
+    const listening = { ...email, INBOUND_SMTP_PORT: '2525' };
+    expect(configError({ ...listening, INBOUND_SMTP_TLS_CERT: '/etc/tls/cert.pem' }).setting).toBe('INBOUND_SMTP_TLS_KEY');
+    expect(configError({ ...email, INBOUND_SMTP_TLS_CERT: '/c.pem', INBOUND_SMTP_TLS_KEY: '/k.pem' }).setting).toBe('INBOUND_SMTP_PORT');
+    expect(configError({ ...email, DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1' }).setting).toBe('DKIM_PRIVATE_KEY');
+    expect(loadConfig({ ...listening, INBOUND_SMTP_AUTH: 'relay:pass:with:colons' }, CWD).inboundSmtpAuth).toEqual({ user: 'relay', password: 'pass:with:colons' });
+    expect(configError({ ...listening, INBOUND_SMTP_AUTH: 'relay:short' }).setting).toBe('INBOUND_SMTP_AUTH');
+    expect(described(loadConfig({ ...listening, INBOUND_SMTP_AUTH: 'relay:long-password' }, CWD))).toMatchObject({ INBOUND_SMTP_AUTH: '***' });
+  });
+});

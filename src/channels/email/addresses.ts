@@ -7,26 +7,28 @@ export interface Recipient {
   token: string | undefined;
 }
 
+/** How long a process trusts its copy of the support addresses; a change made in another process shows within it. */
+const ADDRESSES_TTL_MS = 5000;
+
 /**
- * The support addresses mail is accepted for. `support+TOKEN@acme.example` belongs to the inbox
- * `support@acme.example`; its token names the conversation a reply continues.
+ * The support addresses mail is accepted for: the email channel's inboxes (EMAIL_ADDRESSES, and those
+ * added with /api/v1/email-addresses), read again every few seconds. `support+TOKEN@acme.example`
+ * belongs to the inbox `support@acme.example`; its token names the conversation a reply continues.
  */
 export class SupportAddresses {
-  private readonly inboxes: ReadonlySet<string>;
+  private inboxes: ReadonlySet<string> = new Set();
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | undefined;
 
-  constructor(addresses: readonly string[]) {
-    this.inboxes = new Set(addresses.map((a) => a.toLowerCase()));
+  constructor(private readonly load: () => Promise<readonly string[]>) {}
+
+  /** Forgets the copy, so the next question reads the addresses again (this process changed them). */
+  invalidate(): void {
+    this.loadedAt = Number.NEGATIVE_INFINITY;
   }
 
-  get size(): number {
-    return this.inboxes.size;
-  }
-
-  has(address: string): boolean {
-    return this.inboxes.has(address.toLowerCase());
-  }
-
-  recipientOf(address: string): Recipient | undefined {
+  async recipientOf(address: string): Promise<Recipient | undefined> {
+    await this.fresh();
     const lower = address.trim().toLowerCase();
     const at = lower.lastIndexOf('@');
     if (at <= 0) return undefined;
@@ -38,12 +40,25 @@ export class SupportAddresses {
   }
 
   /** The first of the addresses that is one of ours (envelope recipients come first, then the headers'). */
-  firstOf(addresses: readonly string[]): Recipient | undefined {
+  async firstOf(addresses: readonly string[]): Promise<Recipient | undefined> {
     for (const address of addresses) {
-      const recipient = this.recipientOf(address);
+      const recipient = await this.recipientOf(address);
       if (recipient) return recipient;
     }
     return undefined;
+  }
+
+  private async fresh(): Promise<void> {
+    if (Date.now() - this.loadedAt < ADDRESSES_TTL_MS) return;
+    this.loading ??= this.load()
+      .then((addresses) => {
+        this.inboxes = new Set(addresses.map((a) => a.toLowerCase()));
+        this.loadedAt = Date.now();
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    await this.loading;
   }
 }
 

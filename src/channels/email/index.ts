@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Router } from 'express';
 import { PermanentDeliveryError } from '../../core/errors';
+import { listInboxes } from '../../core/inboxes/inboxes';
 import { repo } from '../../core/model/schemas';
 import type { ChannelContext, ChannelListener, ChannelModule } from '../channel';
 import { HubMessageIds, ReplyTokens, SupportAddresses } from './addresses';
+import { emailAddressRoutes } from './http/addresses-routes';
 import { originalMailRoute } from './http/original-route';
 import type { MailAddress } from './mail';
 import { followUpParts } from './follow-ups';
@@ -35,7 +37,7 @@ export async function emailChannel(context: ChannelContext): Promise<ChannelModu
   const hubId = hubSecret.subarray(0, 12).toString('hex');
   const messageIds = new HubMessageIds(domain);
   const tokens = new ReplyTokens(tokenKey);
-  const addresses = new SupportAddresses((config.emailAddresses ?? []).map((inbox) => inbox.address));
+  const addresses = new SupportAddresses(async () => (await listInboxes(db, EMAIL_CHANNEL)).map((inbox) => inbox.address));
   const dkim =
     config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
       ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: await pemOf(config.dkimPrivateKey) }
@@ -111,7 +113,7 @@ export async function emailChannel(context: ChannelContext): Promise<ChannelModu
     }),
     listeners,
     http: () => ({
-      apiRoutes: [originalMailRoute({ db }), ...followUps.apiRoutes],
+      apiRoutes: [originalMailRoute({ db }), ...emailAddressRoutes({ db, onChange: () => addresses.invalidate() }), ...followUps.apiRoutes],
       webhookRoutes: Router().use(inboundMailWebhook({ receiver, token: config.emailInboundToken, maxBytes: config.emailMaxBytes }), followUps.webhookRoutes),
     }),
   };

@@ -53,7 +53,7 @@ export class MailReceiver {
     const { addresses, logger } = this.options;
     const mail = await parseEmail(raw);
     const log = logger.child({ emailMessageId: mail.messageId });
-    const ignored = this.noiseOf(mail);
+    const ignored = await this.noiseOf(mail);
     if (ignored) {
       log.info({ reason: ignored }, 'mail ignored');
       return { kind: 'ignored', reason: ignored };
@@ -61,7 +61,7 @@ export class MailReceiver {
     if (mail.kind.kind === 'bounce') return this.bounce(mail.kind.bounce, log);
     const from = mail.from;
     if (!from) return { kind: 'ignored', reason: 'no_sender' };
-    const recipient = addresses.firstOf([...envelope, ...mail.recipients]);
+    const recipient = await addresses.firstOf([...envelope, ...mail.recipients]);
     if (!recipient) throw new AppError('validation', 'unknown_recipient', 'The mail is for none of the support addresses (EMAIL_ADDRESSES).');
 
     // Ingest takes a redelivered mail as the duplicate it is; asked first only where its files would be stored again.
@@ -97,10 +97,10 @@ export class MailReceiver {
   }
 
   /** Mail that must never open or reopen a conversation: the hub's own, automatic answers, lists. */
-  private noiseOf(mail: ParsedEmail): string | undefined {
+  private async noiseOf(mail: ParsedEmail): Promise<string | undefined> {
     const from = mail.from?.address;
     if (mail.sentByHub !== undefined || this.options.messageIds.localOf(mail.messageId) !== undefined) return 'own_mail';
-    if (from !== undefined && (from === this.options.mailFrom || this.options.addresses.recipientOf(from))) return 'own_address';
+    if (from !== undefined && (from === this.options.mailFrom || (await this.options.addresses.recipientOf(from)))) return 'own_address';
     if (mail.kind.kind === 'automatic') return `automatic:${mail.kind.reason}`;
     if (mail.kind.kind === 'list') return 'mailing_list';
     return undefined;

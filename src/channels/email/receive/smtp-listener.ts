@@ -88,8 +88,13 @@ export class SmtpListener implements ChannelListener {
         callback(ok ? null : smtpError(535, '5.7.8 Authentication credentials invalid'), ok ? { user: auth.username } : undefined);
       },
       onRcptTo: (address, _session, callback) => {
-        if (options.addresses.recipientOf(address.address)) return callback();
-        callback(smtpError(550, `5.1.1 <${address.address}>: no such mailbox here`));
+        options.addresses.recipientOf(address.address).then(
+          (recipient) => callback(recipient ? null : smtpError(550, `5.1.1 <${address.address}>: no such mailbox here`)),
+          (error: unknown) => {
+            options.logger.error({ err: error }, 'reading the support addresses failed; the sender will retry');
+            callback(smtpError(451, '4.3.0 Try again later'));
+          },
+        );
       },
       onData: (stream, session, callback) => {
         void this.onData(stream, session.envelope.rcptTo.map((rcpt) => rcpt.address)).then(() => callback(), (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
