@@ -1,10 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import type { BaselineDatabase } from './lib/baseline-db';
 import { startBenchHub, type BenchHub, type Engine } from './lib/hub';
 import { freePort } from './lib/processes';
 import { startSmtpBaseline, startSmtpSink } from './lib/smtp-baseline';
 import { combineSmtpLoads, runSmtpLoad, type RawSmtpLoad, type SmtpLoadResult, type SmtpLoadSpec } from './lib/smtp-load';
-import { round } from './lib/stats';
+import { round, measuredRun, type MeasuredRun } from './lib/stats';
 
 /** The inbox the bench's customers write to. */
 export const SUPPORT_ADDRESS = 'support@bench.test';
@@ -80,19 +79,6 @@ export async function startEmailBenchHub(engine: Engine, redisUrl: string, postg
   }
 }
 
-interface MeasuredRun {
-  raw: RawSmtpLoad;
-  busyMs: number;
-  elapsedMs: number;
-}
-
-async function measured(spec: SmtpLoadSpec): Promise<MeasuredRun> {
-  const before = performance.eventLoopUtilization();
-  const raw = await runSmtpLoad(spec);
-  const { active, idle } = performance.eventLoopUtilization(before);
-  return { raw, busyMs: active, elapsedMs: active + idle };
-}
-
 /** Email messages stored under Message-IDs starting with `prefix`. */
 async function storedIds(benchHub: BenchHub, prefix: string): Promise<Set<string>> {
   const placeholder = benchHub.engine === 'postgres' ? '$1' : '?';
@@ -100,7 +86,7 @@ async function storedIds(benchHub: BenchHub, prefix: string): Promise<Set<string
   return new Set(rows.map((row) => row.externalId));
 }
 
-async function runFigures(benchHub: BenchHub, measuredRuns: MeasuredRun[], prefix: string): Promise<EmailRun> {
+async function runFigures(benchHub: BenchHub, measuredRuns: MeasuredRun<RawSmtpLoad>[], prefix: string): Promise<EmailRun> {
   const runs = measuredRuns.map((run) => run.raw);
   const ids = await storedIds(benchHub, prefix);
   const acknowledged = new Set(runs.flatMap((run) => run.acknowledged));
@@ -152,8 +138,8 @@ export async function measureEmailThroughput(benchHub: BenchHub, options: EmailT
   });
 
   const roundS = options.durationS / options.rounds;
-  const baselineRuns: MeasuredRun[] = [];
-  const hubRuns: MeasuredRun[] = [];
+  const baselineRuns: MeasuredRun<RawSmtpLoad>[] = [];
+  const hubRuns: MeasuredRun<RawSmtpLoad>[] = [];
   const hubBacklogAtEnd: { jobs: number; outbox: number }[] = [];
   const hubDrainMs: number[] = [];
   try {
@@ -164,8 +150,8 @@ export async function measureEmailThroughput(benchHub: BenchHub, options: EmailT
       await benchHub.drain(120_000);
     }
     for (let r = 0; r < options.rounds; r++) {
-      baselineRuns.push(await measured(spec(baselineServer.port, `base-r${r}`, roundS)));
-      hubRuns.push(await measured(spec(hubPort, `hub-r${r}`, roundS)));
+      baselineRuns.push(await measuredRun(() => runSmtpLoad(spec(baselineServer.port, `base-r${r}`, roundS))));
+      hubRuns.push(await measuredRun(() => runSmtpLoad(spec(hubPort, `hub-r${r}`, roundS))));
       // The hub's workers finish the round's jobs before the baseline's next turn; the backlog is reported.
       hubBacklogAtEnd.push(await benchHub.backlog());
       hubDrainMs.push(round(await benchHub.drain(120_000), 0));

@@ -1,8 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import { startBaselineServer, type BaselineDatabase } from './lib/baseline-server';
 import type { BenchHub } from './lib/hub';
 import { combineLoads, runLoad, type LoadResult, type LoadSpec, type RawLoad } from './lib/load';
-import { round } from './lib/stats';
+import { round, measuredRun, type MeasuredRun } from './lib/stats';
 
 export interface ThroughputOptions {
   connections: number;
@@ -33,20 +32,6 @@ export interface ThroughputRun extends LoadResult {
   eventLoopUtilization: number;
 }
 
-/** A load run plus how busy the main thread was meanwhile. */
-interface MeasuredRun {
-  raw: RawLoad;
-  busyMs: number;
-  elapsedMs: number;
-}
-
-async function measured(spec: LoadSpec): Promise<MeasuredRun> {
-  const before = performance.eventLoopUtilization();
-  const raw = await runLoad(spec);
-  const { active, idle } = performance.eventLoopUtilization(before);
-  return { raw, busyMs: active, elapsedMs: active + idle };
-}
-
 export interface ThroughputFigure {
   engine: BenchHub['engine'];
   hub: ThroughputRun;
@@ -66,7 +51,7 @@ async function storedIds(benchHub: BenchHub, externalIdPrefix: string): Promise<
   return new Set(rows.map((row) => row.externalId));
 }
 
-async function runFigures(benchHub: BenchHub, measuredRuns: MeasuredRun[], url: string, storedPrefix: string, stored: (sourceId: string) => string): Promise<ThroughputRun> {
+async function runFigures(benchHub: BenchHub, measuredRuns: MeasuredRun<RawLoad>[], url: string, storedPrefix: string, stored: (sourceId: string) => string): Promise<ThroughputRun> {
   const runs = measuredRuns.map((run) => run.raw);
   const ids = await storedIds(benchHub, storedPrefix);
   const acknowledged = runs.flatMap((run) => run.acknowledged);
@@ -110,8 +95,8 @@ export async function measureIngestThroughput(benchHub: BenchHub, redisUrl: stri
     benchHub.engine === 'postgres' ? { engine: 'postgres', url: options.postgresUrl ?? '', schema: benchHub.prefix } : { engine: 'sqlite', file: benchHub.sqlitePath };
 
   const baselineServer = await startBaselineServer(database, redisUrl, `${benchHub.prefix}_baseline`);
-  const baselineRuns: MeasuredRun[] = [];
-  const hubRuns: MeasuredRun[] = [];
+  const baselineRuns: MeasuredRun<RawLoad>[] = [];
+  const hubRuns: MeasuredRun<RawLoad>[] = [];
   const hubBacklogAtEnd: { jobs: number; outbox: number }[] = [];
   const hubDrainMs: number[] = [];
   try {
@@ -121,8 +106,8 @@ export async function measureIngestThroughput(benchHub: BenchHub, redisUrl: stri
       await benchHub.drain(120_000);
     }
     for (let r = 0; r < options.rounds; r++) {
-      baselineRuns.push(await measured(spec(baselineServer.url, `run-r${r}`, roundS)));
-      hubRuns.push(await measured(spec(benchHub.url, `run-r${r}`, roundS, auth)));
+      baselineRuns.push(await measuredRun(() => runLoad(spec(baselineServer.url, `run-r${r}`, roundS))));
+      hubRuns.push(await measuredRun(() => runLoad(spec(benchHub.url, `run-r${r}`, roundS, auth))));
       // The hub's workers finish the round's jobs before the baseline's next turn; the backlog is reported.
       hubBacklogAtEnd.push(await benchHub.backlog());
       hubDrainMs.push(round(await benchHub.drain(120_000), 0));

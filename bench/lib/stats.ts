@@ -59,3 +59,17 @@ export function summarizeMany(samples: Float64Array): LatencySummary {
   for (const value of sorted) sum += value;
   return { count, p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(count === 0 ? NaN : (sorted[count - 1] ?? NaN)), mean: round(count === 0 ? NaN : sum / count) };
 }
+
+/** A load run plus how busy this process's main thread (where the servers run) was meanwhile. */
+export interface MeasuredRun<T> {
+  raw: T;
+  busyMs: number;
+  elapsedMs: number;
+}
+
+export async function measuredRun<T>(run: () => Promise<T>): Promise<MeasuredRun<T>> {
+  const before = performance.eventLoopUtilization();
+  const raw = await run();
+  const { active, idle } = performance.eventLoopUtilization(before);
+  return { raw, busyMs: active, elapsedMs: active + idle };
+}
