@@ -24,6 +24,7 @@ export interface SmtpListenerOptions {
 }
 
 const CLOSE_TIMEOUT_MS = 5000;
+const MAX_CLIENTS = 200;
 
 /** An SMTP reply: smtp-server answers an error's `responseCode` with its message. */
 function smtpError(code: number, message: string): Error {
@@ -74,6 +75,8 @@ export class SmtpListener implements ChannelListener {
       logger: false,
       // Mail being received when the hub stops may finish; a client that idles is cut off.
       closeTimeout: CLOSE_TIMEOUT_MS,
+      // A flood of connections is answered 421 beyond this many, which a sending server retries later.
+      maxClients: MAX_CLIENTS,
       ...(tls ?? {}),
       hideSTARTTLS: !tls,
       disabledCommands: [...(tls ? [] : ['STARTTLS']), ...(options.auth ? [] : ['AUTH'])],
