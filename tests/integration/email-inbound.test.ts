@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { HUB_ID_SECRET, hubIdOf } from '../../src/channels/email/addresses';
 import { repo } from '../../src/core/model/schemas';
+import { hubSecret } from '../../src/core/secrets';
 import { customerMessageId, SmtpClient } from '../support/email';
 import { BILLING, startEmailHub, SUPPORT, type EmailHub } from '../support/email-hub';
 import { ENGINES } from '../support/env';
@@ -143,13 +145,22 @@ describe.each(ENGINES)('email inbound on %s', (engine) => {
       ['an X-Autorespond answer', { 'X-Autorespond': 'Out of office' }],
       ['bulk mail (Precedence)', { Precedence: 'bulk' }],
       ['mailing-list mail (List-Id)', { 'List-Id': 'Announcements <announce.lists.example>' }],
-      ['the hub’s own mail coming back', { 'X-Switchboard-Hub': 'whichever' }],
     ];
     it.each(noisy)('ignores %s', async (_what, headers) => {
       const text = unique('noise');
       const sent = await h.customer.send({ from: customer(), to: SUPPORT, subject: 'Automatic', text, headers });
       expect(sent.response).toMatch(/^250/);
       expect(await messages().countBy({ body: text })).toBe(0);
+    });
+
+    it('ignores its own mail coming back, by its X-Switchboard-Hub value, and takes another hub’s', async () => {
+      const ours = hubIdOf(await hubSecret(h.t.hub.db, HUB_ID_SECRET));
+      const looped = unique('our own mail');
+      await h.customer.send({ from: customer(), to: SUPPORT, subject: 'Loop', text: looped, headers: { 'X-Switchboard-Hub': ours } });
+      expect(await messages().countBy({ body: looped })).toBe(0);
+      const theirs = unique('a business that runs Switchboard too');
+      await h.customer.send({ from: customer(), to: SUPPORT, subject: 'From another hub', text: theirs, headers: { 'X-Switchboard-Hub': 'a1b2c3d4e5f6a1b2c3d4e5f6' } });
+      expect(await messages().countBy({ body: theirs })).toBe(1);
     });
 
     it('ignores mail from its own addresses', async () => {

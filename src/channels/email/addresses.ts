@@ -95,6 +95,14 @@ export class ReplyTokens {
   }
 }
 
+/** The hub secret its X-Switchboard-Hub value comes from. */
+export const HUB_ID_SECRET = 'email-hub-id';
+
+/** The `X-Switchboard-Hub` value of this hub's mail: from a secret of its own, the same in every process. */
+export function hubIdOf(secret: Buffer): string {
+  return secret.subarray(0, 12).toString('hex');
+}
+
 /** The Message-ID the hub gives the mail of one of its messages, and the message id back from one. */
 export class HubMessageIds {
   constructor(readonly domain: string) {}

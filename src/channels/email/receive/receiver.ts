@@ -99,7 +99,8 @@ export class MailReceiver {
   /** Mail that must never open or reopen a conversation: the hub's own, automatic answers, lists. */
   private async noiseOf(mail: ParsedEmail): Promise<string | undefined> {
     const from = mail.from?.address;
-    if (mail.sentByHub !== undefined || this.options.messageIds.localOf(mail.messageId) !== undefined) return 'own_mail';
+    // Another hub's mail (a business that runs Switchboard writing to this one) is a customer's like any other.
+    if (mail.sentByHub === this.options.hubId || this.options.messageIds.localOf(mail.messageId) !== undefined) return 'own_mail';
     if (from !== undefined && (from === this.options.mailFrom || (await this.options.addresses.recipientOf(from)))) return 'own_address';
     if (mail.kind.kind === 'automatic') return `automatic:${mail.kind.reason}`;
     if (mail.kind.kind === 'list') return 'mailing_list';
