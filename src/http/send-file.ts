@@ -38,3 +38,15 @@ export async function sendDownload(req: Request, res: Response, download: Downlo
     req.log.debug({ err: error }, 'file download ended early');
   }
 }
+
+/**
+ * A transcript as a download (`transcript-<id>.html` or `.txt`): opened from disk or in a tab, the page
+ * runs nothing and loads nothing, its own inline styles only.
+ */
+export function sendTranscript(res: Response, conversationId: string, transcript: { format: 'html' | 'txt'; text: string }): void {
+  res.setHeader('Content-Type', transcript.format === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="transcript-${conversationId}.${transcript.format}"`);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+  res.status(200).send(transcript.text);
+}

@@ -7,6 +7,7 @@ import { repo } from '../../core/model/schemas';
 import { toJson } from '../../core/serialize';
 import { idParams } from '../../http/params';
 import { route, type RouteSpec } from '../../http/route';
+import { sendTranscript } from '../../http/send-file';
 import { conversationView, messageView } from '../../http/views';
 
 /** Whom a transcript says the customer talked to when neither website, inbox nor team has a name. */
@@ -47,13 +48,7 @@ export function transcriptRoutes({ db }: { db: Database }): RouteSpec[] {
           return { status: 200, body: { conversation: view, messages: messages.map(toJson) } };
         }
         const party = (await transcriptParty(db, conversation)) ?? DEFAULT_PARTY;
-        const text = await conversationTranscript(db, conversation, party, format === 'html' ? 'html' : 'text');
-        res.setHeader('Content-Type', format === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
-        res.setHeader('Content-Disposition', `attachment; filename="transcript-${conversation.id}.${format}"`);
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        // Opened in a tab, the page runs nothing and loads nothing; its own inline styles only.
-        res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
-        res.status(200).send(text);
+        sendTranscript(res, conversation.id, { format, text: await conversationTranscript(db, conversation, party, format === 'html' ? 'html' : 'text') });
         return undefined;
       },
     }),

@@ -6,6 +6,7 @@ import { ConflictError } from '../../../core/errors';
 import { requestTranscript } from '../../../core/follow-ups/transcript-requests';
 import { repo } from '../../../core/model/schemas';
 import { findVisibleConversation } from '../../../core/visitors/scope';
+import { sendTranscript } from '../../../http/send-file';
 import { parseInput } from '../../../http/validation';
 import type { TranscriptEmailed } from '../protocol';
 import type { WidgetHttpDeps, WidgetMiddleware } from './deps';
@@ -35,13 +36,7 @@ export function conversationRoutes(deps: WidgetHttpDeps, use: WidgetMiddleware):
     const { id } = parseInput(idParams, req.params, 'Path parameters');
     const conversation = await findVisibleConversation(db, visitor.scope, id);
     res.locals.conversationId = id;
-    const html = await conversationTranscript(db, conversation, visitor.website.name);
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="transcript-${conversation.id}.html"`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // Opened from disk or in a tab, the page runs nothing and loads nothing; its own inline styles only.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
-    res.status(200).send(html);
+    sendTranscript(res, conversation.id, { format: 'html', text: await conversationTranscript(db, conversation, visitor.website.name) });
   });
 
   // Each request is a mail: counted like a message, so a button pressed in a loop mails nobody a hundred times.
