@@ -1,4 +1,4 @@
-import { In, LessThan, MoreThan, type EntityManager } from 'typeorm';
+import { LessThan, MoreThan, type EntityManager } from 'typeorm';
 import { lockConversation } from '../conversations/update';
 import type { Database } from '../database';
 import { newId } from '../ids';
@@ -6,7 +6,7 @@ import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo } from '../model/schemas';
 import type { ChannelName, Conversation, FollowUp, FollowUpKind, OutboxEvent } from '../model/types';
 import type { Outbox } from '../outbox';
-import type { Sql } from '../sql';
+import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
 import { afterResolveSettings } from './settings';
 
@@ -189,9 +189,12 @@ export async function markFollowUpSent(deps: FollowUpDeps, followUp: FollowUp): 
 
 /** Whether the customer wrote anything, on any conversation, after a time (a follow-up then asks too late). */
 export async function contactWroteSince(db: Database, contactId: string, since: Date): Promise<boolean> {
-  const conversations = await repo(db.manager, 'Conversation').find({ where: { contactId }, select: { id: true } });
-  if (conversations.length === 0) return false;
-  return repo(db.manager, 'Message').existsBy({ conversationId: In(conversations.map((c) => c.id)), senderKind: 'contact', createdAt: MoreThan(since) });
+  const sql = new Sql(db.manager, db.engine);
+  const rows = await sql.rows(
+    `SELECT 1 FROM messages WHERE "senderKind" = 'contact' AND "createdAt" > ? AND "conversationId" IN (SELECT id FROM conversations WHERE "contactId" = ?) LIMIT 1`,
+    [sql.date(since), contactId],
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -109,7 +109,7 @@ export interface Agent {
 
 /**
  * What the hub sends a customer by itself once their conversation is resolved; a team's setting wins
- * over its website's, null leaves the choice to the next in line (see followUpSettings).
+ * over its website's, null leaves the choice to the next in line (see afterResolveSettings).
  */
 export interface AfterResolveSettings {
   /** Hours after resolution until the follow-up asking for a rating (fractions allowed); 0: none. */
