@@ -3,23 +3,14 @@ import { startBenchHub, type BenchHub, type Engine } from './lib/hub';
 import { freePort } from './lib/processes';
 import { startSmtpBaseline, startSmtpSink } from './lib/smtp-baseline';
 import { combineSmtpLoads, runSmtpLoad, type RawSmtpLoad, type SmtpLoadResult, type SmtpLoadSpec } from './lib/smtp-load';
-import { round, measuredRun, type MeasuredRun } from './lib/stats';
+import { round, measuredRun, type MeasuredRun, type RoundsOptions } from './lib/stats';
 
 /** The inbox the bench's customers write to. */
 export const SUPPORT_ADDRESS = 'support@bench.test';
 
-export interface EmailThroughputOptions {
+export interface EmailThroughputOptions extends RoundsOptions {
   /** Concurrent SMTP senders, one connection each. */
   senders: number;
-  /** Measured seconds per side, split over the rounds. */
-  durationS: number;
-  /** Baseline and hub take turns this many times, so that drift on a shared machine hits both alike. */
-  rounds: number;
-  /** Untimed mail before the first round: JIT, pools, and (hub) the customers' contacts and conversations. */
-  warmupS: number;
-  contacts: number;
-  postgresUrl?: string;
-  log: (line: string) => void;
 }
 
 export interface EmailRun extends SmtpLoadResult {

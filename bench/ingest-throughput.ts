@@ -1,19 +1,10 @@
 import { startBaselineServer, type BaselineDatabase } from './lib/baseline-server';
 import type { BenchHub } from './lib/hub';
 import { combineLoads, runLoad, type LoadResult, type LoadSpec, type RawLoad } from './lib/load';
-import { round, measuredRun, type MeasuredRun } from './lib/stats';
+import { round, measuredRun, type MeasuredRun, type RoundsOptions } from './lib/stats';
 
-export interface ThroughputOptions {
+export interface ThroughputOptions extends RoundsOptions {
   connections: number;
-  /** Measured seconds per server, split over the rounds. */
-  durationS: number;
-  /** Baseline and hub take turns this many times, so that drift on a shared machine hits both alike. */
-  rounds: number;
-  /** Untimed load before the first round: JIT, connection pools, and (hub) the customers' conversations. */
-  warmupS: number;
-  contacts: number;
-  postgresUrl?: string;
-  log: (line: string) => void;
 }
 
 export interface ThroughputRun extends LoadResult {

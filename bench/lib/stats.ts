@@ -60,6 +60,19 @@ export function summarizeMany(samples: Float64Array): LatencySummary {
   return { count, p50: round(at(50)), p90: round(at(90)), p99: round(at(99)), max: round(count === 0 ? NaN : (sorted[count - 1] ?? NaN)), mean: round(count === 0 ? NaN : sum / count) };
 }
 
+/** How a throughput figure is measured: the same for every load against a hub and its baseline. */
+export interface RoundsOptions {
+  /** Measured seconds per side, split over the rounds. */
+  durationS: number;
+  /** Baseline and hub take turns this many times, so that drift on a shared machine hits both alike. */
+  rounds: number;
+  /** Untimed load before the first round: JIT, connection pools, and (hub) the customers' conversations. */
+  warmupS: number;
+  contacts: number;
+  postgresUrl?: string;
+  log: (line: string) => void;
+}
+
 /** A load run plus how busy this process's main thread (where the servers run) was meanwhile. */
 export interface MeasuredRun<T> {
   raw: T;
