@@ -1,4 +1,5 @@
-import { capReferences, composeMail, escapeHtml, htmlFromText, MAX_REFERENCES } from '../../src/channels/email/send/compose';
+import { capReferences, composeMail, htmlFromText, MAX_REFERENCES } from '../../src/channels/email/send/compose';
+import { escapeHtml } from '../../src/core/html';
 import type { OutgoingMail } from '../../src/channels/email/mail';
 
 const base: OutgoingMail = {

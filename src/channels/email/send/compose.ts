@@ -1,4 +1,5 @@
 import type { SendMailOptions } from 'nodemailer';
+import { escapeHtml } from '../../../core/html';
 import type { MailAddress, OutgoingMail } from '../mail';
 
 /** Set on every mail a hub sends, so that the hub recognizes its own mail when it comes back. */
@@ -61,8 +62,6 @@ export function capReferences(ids: readonly string[]): string[] {
   return [first, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
 /** Text as HTML: every character escaped, blank lines between paragraphs, single line breaks as <br>. */
 export function htmlFromText(text: string): string {
   const paragraphs = text
@@ -72,8 +71,4 @@ export function htmlFromText(text: string): string {
     .filter((paragraph) => paragraph.trim() !== '')
     .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>\n')}</p>`);
   return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n${paragraphs.join('\n')}\n</body></html>\n`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
 }
