@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Database } from './database';
 import { insertRows, repo } from './model/schemas';
 
@@ -23,4 +23,10 @@ export async function hubSecret(db: Database, name: string): Promise<Buffer> {
     if (winner === undefined) throw error;
     return Buffer.from(winner, 'base64');
   }
+}
+
+/** Whether a secret someone gave is the expected one, in constant time: their digests are compared, so neither length nor content leaks. */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

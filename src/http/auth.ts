@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { authenticateApiKey } from '../core/api-keys';
 import type { Database } from '../core/database';
 import { ForbiddenError, UnauthorizedError } from '../core/errors';
@@ -21,11 +21,16 @@ export function hasScope(apiKey: ApiKey, scope: ApiKeyScope): boolean {
   return apiKey.scopes.some((granted) => SCOPE_RANK[granted] >= SCOPE_RANK[scope]);
 }
 
+/** The token of `Authorization: Bearer <token>`, or undefined without one. */
+export function bearerTokenOf(req: Request): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
 /** `Authorization: Bearer <key>` with an active key, or 401. */
 export function requireApiKey(db: Database): RequestHandler {
   return async (req, res, next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const apiKey = match?.[1] ? await authenticateApiKey(db, match[1]) : null;
+    const token = bearerTokenOf(req);
+    const apiKey = token ? await authenticateApiKey(db, token) : null;
     if (!apiKey) throw new UnauthorizedError();
     res.locals.apiKey = apiKey;
     next();

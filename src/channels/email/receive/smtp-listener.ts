@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { AppError } from '../../../core/errors';
+import { sameSecret } from '../../../core/secrets';
 import type { ChannelListener } from '../../channel';
 import type { SupportAddresses } from '../addresses';
 import type { MailReceiver } from './receiver';
@@ -29,11 +29,6 @@ const MAX_CLIENTS = 200;
 /** An SMTP reply: smtp-server answers an error's `responseCode` with its message. */
 function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function readAll(stream: SMTPServerDataStream): Promise<Buffer> {

@@ -3,6 +3,7 @@ import type { Database } from '../../../core/database';
 import type { Website } from '../../../core/model/types';
 import type { RateLimitedAction, RateLimits } from '../../../core/ports/rate-limits';
 import { loadVisitor, type Visitor } from '../../../core/visitors/visitors';
+import { bearerTokenOf } from '../../../http/auth';
 import { WIDGET_CHANNEL } from '../name';
 import { InvalidVisitorTokenError } from '../errors';
 import type { VisitorTokens } from '../tokens';
@@ -37,8 +38,8 @@ export function clientIp(req: Request): string {
 export function requireVisitor(db: Database, tokens: VisitorTokens): RequestHandler {
   return async (req, res, next) => {
     const website = websiteOf(res);
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const claims = match?.[1] ? tokens.verify(match[1]) : undefined;
+    const token = bearerTokenOf(req);
+    const claims = token ? tokens.verify(token) : undefined;
     if (claims?.websiteId !== website.id) throw new InvalidVisitorTokenError();
     const visitor = await loadVisitor(db, WIDGET_CHANNEL, website, claims);
     if (!visitor) throw new InvalidVisitorTokenError('The visitor of this token no longer exists: start a new visitor with POST /widget/v1/visitors.');
