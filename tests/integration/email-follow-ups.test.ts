@@ -180,6 +180,23 @@ describe.each(ENGINES)('email follow-ups on %s', (engine) => {
     expect((await followUps().findBy({ conversationId: reopened.conversationId })).map((f) => f.status).sort()).toEqual(['cancelled', 'scheduled']);
   });
 
+  it('does not send a follow-up scheduled after the customer wrote again: its job checks before it mails', async () => {
+    // The race the in-transaction cancel cannot see: the customer writes, then the follow-up is scheduled.
+    const late = await customerWrites('fast');
+    await patch(late.conversationId, { status: 'resolved' });
+    await followUpOf(late.conversationId, 'follow_up', 'scheduled');
+    const fresh = unique('Also, another thing');
+    await h.customer.send({ from: late.from, to: SUPPORT, subject: unique('Another thing'), text: fresh });
+    await followUpOf(late.conversationId, 'follow_up', 'cancelled');
+    await followUps().update({ conversationId: late.conversationId, kind: 'follow_up' }, { status: 'scheduled' });
+    const settled = await waitFor('the follow-up to settle', async () => {
+      const followUp = await followUps().findOneByOrFail({ conversationId: late.conversationId, kind: 'follow_up' });
+      return followUp.status === 'scheduled' ? undefined : followUp;
+    }, 10_000);
+    expect([settled.status, settled.failureReason]).toEqual(['cancelled', 'customer_wrote']);
+    expect(mailsTo(late.from).filter((m) => /How did we do/.test(m.parsed.subject ?? ''))).toHaveLength(0);
+  });
+
   it('sends the transcript on resolve once per resolution, without private notes, and honours a one-click unsubscribe', async () => {
     const { from, conversationId } = await customerWrites('transcripts');
     await expectStatus(201, h.t, 'POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'note: refund approved by Ada', private: true });
