@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { describeChannelContract } from '../support/channel-contract';
+import { deliveryReport } from '../support/email';
 import { SUPPORT, startEmailHub } from '../support/email-hub';
 import { ENGINES } from '../support/env';
 import { waitFor } from '../support/processes';
@@ -16,39 +16,6 @@ function rawMail(customer: string, externalId: string, text: string): Buffer {
   );
 }
 
-function successReport(messageId: string): Buffer {
-  return Buffer.from(
-    [
-      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>',
-      `To: ${SUPPORT}`,
-      'Subject: Successful Mail Delivery Report',
-      `Message-ID: <${randomBytes(8).toString('hex')}@mx.customer.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
-      '',
-      '--r',
-      'Content-Type: text/plain',
-      '',
-      'Your message was delivered.',
-      '--r',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.customer.example',
-      '',
-      'Final-Recipient: rfc822; customer001@customer.example',
-      'Action: delivered',
-      'Status: 2.0.0',
-      '',
-      '--r',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `Message-ID: <${messageId}>`,
-      '',
-      '--r--',
-      '',
-    ].join('\r\n'),
-  );
-}
 
 describe.each(ENGINES)('on %s', (engine) => {
   describeChannelContract('email', async () => {
@@ -67,7 +34,7 @@ describe.each(ENGINES)('on %s', (engine) => {
           return (mail.parsed.messageId ?? '').replace(/^<|>$/g, '');
         },
         async reportDelivered(message) {
-          return (await post(successReport(message.externalId ?? ''), h.inboundToken)).status;
+          return (await post(deliveryReport({ to: SUPPORT, messageId: message.externalId ?? '', recipient: 'customer001@customer.example', action: 'delivered', status: '2.0.0' }), h.inboundToken)).status;
         },
       },
       stop: () => h.stop(),

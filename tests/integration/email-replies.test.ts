@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createApiKey } from '../../src/core/api-keys';
 import { repo } from '../../src/core/model/schemas';
 import type { DeliveryStatus } from '../../src/core/model/types';
+import { deliveryReport } from '../support/email';
 import { startEmailHub, SUPPORT, HUB_DOMAIN, type EmailHub } from '../support/email-hub';
 import { ENGINES } from '../support/env';
 import { pngBytes } from '../support/files';
@@ -147,39 +148,8 @@ describe.each(ENGINES)('email replies on %s', (engine) => {
     const id = await reply(conversationId, text);
     await mailWith(text);
     await waitFor('the reply to be sent', async () => (await statusOf(id)) === 'sent', 10_000);
-    const dsn = [
-      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>',
-      `To: ${SUPPORT}`,
-      'Subject: Undelivered Mail Returned to Sender',
-      `Message-ID: <${randomBytes(8).toString('hex')}@mx.customer.example>`,
-      'Auto-Submitted: auto-replied',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain',
-      '',
-      'Your message could not be delivered.',
-      '--b1',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.customer.example',
-      '',
-      'Final-Recipient: rfc822; gone@customer.example',
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550 5.1.1 <gone@customer.example>: Recipient address rejected: User unknown',
-      '',
-      '--b1',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `Message-ID: <${id}@${HUB_DOMAIN}>`,
-      'Subject: Re: Order 42 is late',
-      '',
-      '--b1--',
-      '',
-    ].join('\r\n');
-    await h.customer.sendRaw(Buffer.from(dsn), { from: '', to: [SUPPORT] });
+    const dsn = deliveryReport({ to: SUPPORT, messageId: `${id}@${HUB_DOMAIN}`, recipient: 'gone@customer.example', action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 <gone@customer.example>: Recipient address rejected: User unknown' });
+    await h.customer.sendRaw(dsn, { from: '', to: [SUPPORT] });
     await waitFor('the bounce to fail the reply', async () => (await statusOf(id)) === 'failed', 10_000);
     expect((await messages().findOneByOrFail({ id })).failureReason).toContain('User unknown');
   });

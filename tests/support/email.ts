@@ -72,3 +72,41 @@ export class SmtpClient {
     this.transport.close();
   }
 }
+
+/** A delivery status notification (RFC 3464) about one mail, as a receiving server sends it back. */
+export function deliveryReport(report: { to: string; messageId: string; recipient: string; action: 'failed' | 'delivered'; status: string; diagnostic?: string }): Buffer {
+  const failed = report.action === 'failed';
+  return Buffer.from(
+    [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>',
+      `To: ${report.to}`,
+      `Subject: ${failed ? 'Undelivered Mail Returned to Sender' : 'Successful Mail Delivery Report'}`,
+      `Message-ID: <${randomBytes(8).toString('hex')}@mx.customer.example>`,
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="report"',
+      '',
+      '--report',
+      'Content-Type: text/plain',
+      '',
+      failed ? 'Your message could not be delivered.' : 'Your message was delivered.',
+      '--report',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.customer.example',
+      '',
+      `Final-Recipient: rfc822; ${report.recipient}`,
+      `Action: ${report.action}`,
+      `Status: ${report.status}`,
+      ...(report.diagnostic ? [`Diagnostic-Code: smtp; ${report.diagnostic}`] : []),
+      '',
+      '--report',
+      'Content-Type: text/rfc822-headers',
+      '',
+      `Message-ID: <${report.messageId}>`,
+      '',
+      '--report--',
+      '',
+    ].join('\r\n'),
+  );
+}
