@@ -82,7 +82,7 @@ export const emailSection = channelSection({
     }),
     inboundSmtpPort: setting({
       env: 'INBOUND_SMTP_PORT',
-      description: 'Port of the built-in SMTP server that receives mail for EMAIL_ADDRESSES (point the MX at it, often behind port 25). Unset: no SMTP server.',
+      description: 'Port of the built-in SMTP server that receives mail for the support addresses (point the MX at it, often behind port 25). Unset: no SMTP server.',
       schema: integer(0, 65535).optional(),
     }),
     inboundSmtpHost: setting({

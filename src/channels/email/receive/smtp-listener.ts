@@ -53,7 +53,7 @@ export class SmtpListener implements ChannelListener {
   constructor(private readonly options: SmtpListenerOptions) {}
 
   /** Where it listens, once started (the port is the one chosen when 0 was asked for). */
-  address(): AddressInfo | undefined {
+  private address(): AddressInfo | undefined {
     const address = this.server?.server.address();
     return typeof address === 'object' && address !== null ? address : undefined;
   }
