@@ -42,6 +42,18 @@ export const settings = {
     schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier'),
     default: 'public',
   }),
+  dbGroupCommitMaxWaitMs: setting({
+    env: 'DB_GROUP_COMMIT_MAX_WAIT_MS',
+    description: 'Group commit: how long a write waits for others to share its transaction (and its commit) with; 0 turns group commit off.',
+    schema: integer(0, 100),
+    default: '2',
+  }),
+  dbGroupCommitMaxBatch: setting({
+    env: 'DB_GROUP_COMMIT_MAX_BATCH',
+    description: 'Group commit: the most writes one transaction takes; a batch that is full starts at once. 0 turns group commit off.',
+    schema: integer(0, 1000),
+    default: '64',
+  }),
   redisUrl: setting({
     env: 'REDIS_URL',
     description: 'Redis URL. Unset: redis://127.0.0.1:6379 when it answers, else a private redis-server under $DATA_DIR/redis.',

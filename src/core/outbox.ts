@@ -2,6 +2,7 @@ import { In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Database } from './database';
 import type { DomainEvent } from './events';
+import { GroupCommit, type BatchReport, type GroupCommitSettings } from './group-commit';
 import { newId } from './ids';
 import { repo } from './model/schemas';
 import { Sql } from './sql';
@@ -57,7 +58,10 @@ export interface JobPublisher {
 export interface Unit {
   /** The unit's transaction, for the reads and writes of its change. */
   readonly manager: EntityManager;
-  /** Writes outbox rows in the unit's transaction; they are published after it commits. Bound: may be passed on. */
+  /**
+   * Outbox rows of the unit, written in its transaction (with the rows of the units it shares the
+   * transaction with, just before the commit) and published after it commits. Bound: may be passed on.
+   */
   readonly write: (rows: readonly OutboxEvent[]) => Promise<void>;
 }
 
@@ -70,6 +74,18 @@ export interface OutboxStats {
 const DELETE_BATCH_DELAY_MS = 25;
 const DELETE_BATCH_SIZE = 500;
 
+/** The outbox rows a unit of work wrote (with what it answered, see runUnit). */
+interface UnitRows {
+  rows: OutboxEvent[];
+}
+
+export interface OutboxOptions {
+  /** Concurrent units share a transaction (see GroupCommit); off when either setting is 0. */
+  groupCommit?: GroupCommitSettings;
+  /** Told of every group-commit batch, for metrics. */
+  onBatch?: (report: BatchReport) => void;
+}
+
 /**
  * The transactional outbox: rows are written in the same transaction as the change they follow from,
  * published to the queues right after commit, and deleted once the queue has them. Whatever could not be
@@ -80,31 +96,44 @@ export class Outbox {
   private published: string[] = [];
   private deleteTimer: NodeJS.Timeout | undefined;
   private deleting: Promise<void> = Promise.resolve();
+  private readonly commits: GroupCommit<UnitRows>;
 
   constructor(
     private readonly db: Database,
     private readonly publisher: JobPublisher,
     private readonly logger: Logger,
-  ) {}
+    options: OutboxOptions = {},
+  ) {
+    this.commits = new GroupCommit<UnitRows>(
+      db,
+      options.groupCommit ?? { maxWaitMs: 0, maxBatch: 0 },
+      {
+        // The rows of every unit of a batch: one INSERT before the commit, one publish after it.
+        beforeCommit: (manager, results) => this.write(manager, results.flatMap((result) => result.rows)),
+        afterCommit: (results) => void this.dispatch(results.flatMap((result) => result.rows)),
+      },
+      options.onBatch,
+    );
+  }
 
   /**
    * Runs one change in core as a unit of work: one transaction, and the outbox rows written in it through
-   * `unit.write`, published once it commits and never when it fails. Callers see only the unit, not the
-   * transaction, so that concurrent units may one day share a commit.
+   * `unit.write`, published once it commits and never when it fails. With group commit on, concurrent
+   * units share a transaction; each resolves once that transaction has committed.
    */
   async runUnit<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
-    const written: OutboxEvent[] = [];
-    const result = await this.db.transaction((manager) =>
-      work({
+    const result = await this.commits.run(async (manager): Promise<UnitRows & { value: T }> => {
+      const rows: OutboxEvent[] = [];
+      const value = await work({
         manager,
-        write: async (rows) => {
-          await this.write(manager, rows);
-          written.push(...rows);
+        write: (written) => {
+          rows.push(...written);
+          return Promise.resolve();
         },
-      }),
-    );
-    void this.dispatch(written);
-    return result;
+      });
+      return { value, rows };
+    });
+    return result.value;
   }
 
   /**

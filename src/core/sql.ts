@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { DatabaseEngine } from './model/schemas';
 
 const placeholders = new Map<string, string>();
@@ -15,6 +15,25 @@ function forPostgres(text: string): string {
 }
 
 /**
+ * Runs a statement on the connection behind a manager (its transaction's, or any), with no ORM in between:
+ * the database driver's own prepared statements. Rows come back as the driver reads them, as they do
+ * through `manager.query`.
+ */
+export interface SqlDriver {
+  query(manager: EntityManager, text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+const drivers = new WeakMap<DataSource, SqlDriver>();
+
+/**
+ * Lets Sql skip the ORM for a data source (set where the data source is opened). Without it, statements
+ * go through `manager.query`, which runs the same SQL, only slower.
+ */
+export function useSqlDriver(dataSource: DataSource, driver: SqlDriver): void {
+  drivers.set(dataSource, driver);
+}
+
+/**
  * Plain SQL for the few statements on the hot path of every message, where building queries through
  * TypeORM cost more than running them. Values are stored exactly as TypeORM stores them (SQLite dates as UTC text,
  * booleans as 0/1, JSON columns as text), so rows written here read back through the entities unchanged.
@@ -26,11 +45,15 @@ export class Sql {
   ) {}
 
   async rows<T>(text: string, params: unknown[]): Promise<T[]> {
-    return this.manager.query<T[]>(this.engine === 'postgres' ? forPostgres(text) : text, params);
+    const statement = this.engine === 'postgres' ? forPostgres(text) : text;
+    const driver = drivers.get(this.manager.connection);
+    // The caller names the columns it selects; the driver's rows are those columns.
+    if (driver) return (await driver.query(this.manager, statement, params)) as T[];
+    return this.manager.query<T[]>(statement, params);
   }
 
   async run(text: string, params: unknown[]): Promise<void> {
-    await this.manager.query(this.engine === 'postgres' ? forPostgres(text) : text, params);
+    await this.rows(text, params);
   }
 
   date(value: Date | null): Date | string | null {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatchReport } from '../core/group-commit';
 import type { OutboxStats } from '../core/outbox';
 
 export type JobCounts = Record<string, Record<'waiting' | 'active' | 'failed' | 'delayed', number>>;
@@ -13,6 +14,9 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly messagesIngested: Counter<'channel'>;
+  private readonly batchSize: Histogram;
+  private readonly batchWait: Histogram;
+  private readonly retriedAlone: Counter;
   private sources: MetricSources = {};
 
   constructor() {
@@ -28,6 +32,23 @@ export class Metrics {
       name: 'switchboard_messages_ingested_total',
       help: 'Customer messages stored, by channel (duplicates not counted)',
       labelNames: ['channel'],
+      registers: [this.registry],
+    });
+    this.batchSize = new Histogram({
+      name: 'switchboard_db_group_commit_batch_size',
+      help: 'Units of work (ingests, replies, receipts, ...) per group-commit transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [this.registry],
+    });
+    this.batchWait = new Histogram({
+      name: 'switchboard_db_group_commit_wait_seconds',
+      help: 'How long the first unit of a group-commit batch waited for the batch to start',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: [this.registry],
+    });
+    this.retriedAlone = new Counter({
+      name: 'switchboard_db_group_commit_retried_alone_total',
+      help: 'Units that failed inside a group-commit batch and ran again in a transaction of their own',
       registers: [this.registry],
     });
     const sources = () => this.sources;
@@ -62,6 +83,13 @@ export class Metrics {
         if (stats) this.set(stats.oldestAgeSeconds);
       },
     });
+  }
+
+  /** Records one group-commit batch. */
+  groupCommitBatch(report: BatchReport): void {
+    this.batchSize.observe(report.size);
+    this.batchWait.observe(report.waitedMs / 1000);
+    if (report.retriedAlone > 0) this.retriedAlone.inc(report.retriedAlone);
   }
 
   /** Where the gauges read their values; set once the database and queues exist. */

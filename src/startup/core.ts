@@ -53,7 +53,10 @@ export async function buildCore(config: Config, db: Database, redis: RedisConnec
   const metrics = new Metrics();
   const publisher = new BullJobPublisher(redis.producer, config.redisPrefix, { [DELIVERY_QUEUE]: { attempts: config.deliveryAttempts } });
   const bus = new RedisEventBus(redis.consumer, config.redisPrefix, logger.child({ component: 'event-bus' }), config.eventRetentionMinutes * 60_000);
-  const outbox = new Outbox(db, publisher, logger.child({ component: 'outbox' }));
+  const outbox = new Outbox(db, publisher, logger.child({ component: 'outbox' }), {
+    groupCommit: { maxWaitMs: config.dbGroupCommitMaxWaitMs, maxBatch: config.dbGroupCommitMaxBatch },
+    onBatch: (report) => metrics.groupCommitBatch(report),
+  });
   const ingestor = new Ingestor({
     db,
     outbox,

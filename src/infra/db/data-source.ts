@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Config } from '../../../config';
 import { entitySchemas, type DatabaseEngine } from '../../core/model/schemas';
+import { useSqlDriver } from '../../core/sql';
 import { migrations } from './migrations';
+import { sqlDriverOf } from './sql-driver';
 
 /** What start-up uses of a better-sqlite3 connection. */
 interface SqliteConnection {
@@ -72,7 +74,9 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-/** Opens the database without migrating it. */
+/** Opens the database without migrating it; core's plain SQL then runs on the driver itself. */
 export async function openDatabase(config: DatabaseConfig): Promise<DataSource> {
-  return createDataSource(config).initialize();
+  const dataSource = await createDataSource(config).initialize();
+  useSqlDriver(dataSource, sqlDriverOf(dataSource));
+  return dataSource;
 }

@@ -1,0 +1,162 @@
+import type { EntityManager } from 'typeorm';
+import type { Database } from './database';
+
+export interface GroupCommitSettings {
+  /** How long the first unit of a batch waits for others before the batch starts; 0 turns group commit off. */
+  maxWaitMs: number;
+  /** A batch starts as soon as it holds this many units; 0 turns group commit off. */
+  maxBatch: number;
+}
+
+/** What one batch was, for metrics. */
+export interface BatchReport {
+  size: number;
+  /** How long its first unit waited before the batch started. */
+  waitedMs: number;
+  /** Units that failed inside the batch and were run again alone. */
+  retriedAlone: number;
+}
+
+/**
+ * A batch's transaction and the units in it: `beforeCommit` writes what the committed units have in
+ * common (their outbox rows, in one statement) and `afterCommit` hands it on (one publish to Redis).
+ */
+export interface BatchHooks<R> {
+  beforeCommit(manager: EntityManager, results: readonly R[]): Promise<void>;
+  afterCommit(results: readonly R[]): void;
+}
+
+interface Pending<R> {
+  /** Runs the unit's work; may run twice (in a batch that failed, then alone). */
+  work: (manager: EntityManager) => Promise<R>;
+  /** Resolves the unit's promise with what its last run answered, once that run committed. */
+  committed: () => void;
+  failed: (error: unknown) => void;
+  queuedAt: number;
+}
+
+type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Group commit: units of work that arrive close together run in one transaction, so that a burst pays
+ * for one commit (and one publish) per batch instead of one per unit. Every unit still resolves only
+ * after the transaction that holds its writes has committed.
+ *
+ * A batch starts when `maxBatch` units are waiting, or `maxWaitMs` after the first of them; batches run
+ * one at a time, and the units that arrive while one runs make up the next. One at a time keeps two
+ * batches of one process from taking row locks in opposite orders (a deadlock on PostgreSQL); on
+ * SQLite transactions take turns anyway.
+ *
+ * A unit that fails never takes its neighbours with it. On SQLite each unit runs inside a savepoint
+ * (no round trip there), so the failed one is rolled back alone and the rest commit. On PostgreSQL a
+ * savepoint would cost the round trips group commit saves, so a failure rolls the whole batch back.
+ * Either way each failed unit (on PostgreSQL, each unit of the failed batch) runs again in a
+ * transaction of its own, and what it answers then is its answer: a unit that lost a race to a
+ * neighbour's insert finds the neighbour's row, a unit with a bad row fails with its own error.
+ */
+export class GroupCommit<R> {
+  private readonly waiting: Pending<R>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly settings: GroupCommitSettings,
+    private readonly hooks: BatchHooks<R>,
+    private readonly onBatch?: (report: BatchReport) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return this.settings.maxWaitMs > 0 && this.settings.maxBatch > 1;
+  }
+
+  /** Runs `work` in a batch's transaction (or alone, when group commit is off); resolves after commit. */
+  run<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.enabled) return this.alone(work);
+    return new Promise<T>((resolve, reject) => {
+      let answer = (): void => undefined;
+      const attempt = async (manager: EntityManager): Promise<T> => {
+        const value = await work(manager);
+        answer = () => resolve(value);
+        return value;
+      };
+      this.waiting.push({ work: attempt, committed: () => answer(), failed: reject, queuedAt: performance.now() });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.waiting.length === 0) return;
+    if (this.waiting.length >= this.settings.maxBatch) {
+      this.start();
+      return;
+    }
+    const first = this.waiting[0];
+    const waited = first ? performance.now() - first.queuedAt : 0;
+    if (waited >= this.settings.maxWaitMs) this.start();
+    else this.timer ??= setTimeout(() => this.start(), this.settings.maxWaitMs - waited);
+  }
+
+  private start(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running) return;
+    const batch = this.waiting.splice(0, this.settings.maxBatch);
+    if (batch.length === 0) return;
+    this.running = true;
+    void this.execute(batch).finally(() => {
+      this.running = false;
+      this.schedule();
+    });
+  }
+
+  private async execute(batch: Pending<R>[]): Promise<void> {
+    const waitedMs = performance.now() - (batch[0]?.queuedAt ?? performance.now());
+    const outcomes = await this.together(batch).catch(() => undefined);
+    const failed = outcomes ? batch.filter((_, i) => !outcomes[i]?.ok) : batch;
+    if (outcomes) batch.forEach((item, i) => outcomes[i]?.ok && item.committed());
+    this.onBatch?.({ size: batch.length, waitedMs, retriedAlone: failed.length });
+    // Alone, one after another: they failed beside others, and must not fail beside each other again.
+    for (const item of failed) await this.alone(item.work).then(item.committed, item.failed);
+  }
+
+  /** One transaction for the batch; undefined outcomes mean the batch rolled back as a whole. */
+  private async together(batch: readonly Pending<R>[]): Promise<Outcome<R>[]> {
+    const savepoints = this.db.engine === 'sqlite';
+    const outcomes = await this.db.transaction(async (manager) => {
+      const done: Outcome<R>[] = [];
+      for (const item of batch) {
+        if (!savepoints) {
+          done.push({ ok: true, value: await item.work(manager) });
+          continue;
+        }
+        await manager.query('SAVEPOINT unit');
+        try {
+          done.push({ ok: true, value: await item.work(manager) });
+        } catch (error) {
+          await manager.query('ROLLBACK TO SAVEPOINT unit');
+          done.push({ ok: false, error });
+        }
+        await manager.query('RELEASE SAVEPOINT unit');
+      }
+      await this.hooks.beforeCommit(manager, committed(done));
+      return done;
+    });
+    this.hooks.afterCommit(committed(outcomes));
+    return outcomes;
+  }
+
+  private async alone<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const value = await this.db.transaction(async (manager) => {
+      const result = await work(manager);
+      await this.hooks.beforeCommit(manager, [result]);
+      return result;
+    });
+    this.hooks.afterCommit([value]);
+    return value;
+  }
+}
+
+function committed<R>(outcomes: readonly Outcome<R>[]): R[] {
+  return outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+}
