@@ -1,17 +1,24 @@
-/** One line of the results table. `met` is null for figures without a target. */
+/**
+ * One line of the results table. `met` is null for figures without a target. `key` names the figure
+ * independently of its label (which carries option values such as the rate); `before` is the figure as
+ * it was measured before the current work (bench/lib/before.ts), empty for most rows.
+ */
 export interface Row {
+  key?: string;
   figure: string;
   switchboard: string;
   baseline: string;
   ratio: string;
+  before?: string;
   target: string;
   met: boolean | null;
 }
 
-const HEADER: Row = { figure: 'figure', switchboard: 'switchboard', baseline: 'baseline', ratio: 'ratio', target: 'target', met: null };
-const COLUMNS = ['figure', 'switchboard', 'baseline', 'ratio', 'target', 'met'] as const;
+const HEADER: Row = { figure: 'figure', switchboard: 'switchboard', baseline: 'baseline', ratio: 'ratio', before: 'before', target: 'target', met: null };
+const COLUMNS = ['figure', 'switchboard', 'baseline', 'ratio', 'before', 'target', 'met'] as const;
 
 function cell(row: Row, column: (typeof COLUMNS)[number], header: boolean): string {
+  if (column === 'before') return row.before ?? '';
   if (column !== 'met') return row[column];
   if (header) return 'met?';
   return row.met === null ? '' : row.met ? 'yes' : 'NO';
@@ -25,7 +32,7 @@ export function formatTable(rows: readonly Row[]): string {
     COLUMNS.map((column, c) => {
       const text = cell(row, column, header);
       const width = widths[c] ?? 0;
-      return c === 0 || header || column === 'target' || column === 'met' ? text.padEnd(width) : text.padStart(width);
+      return c === 0 || header || column === 'before' || column === 'target' || column === 'met' ? text.padEnd(width) : text.padStart(width);
     })
       .join(' | ')
       .trimEnd();
