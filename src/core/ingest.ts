@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import { applyConsent, type Consent } from './contacts/consent';
-import { resolveSender, type Sender } from './contacts/resolve-sender';
+import { knownSender, newSender, senderLookup, type KnownIdentity, type Sender } from './contacts/resolve-sender';
 import { findOrOpenConversation } from './conversations/find-or-open';
-import { cancelFollowUpsOfContact } from './follow-ups/follow-ups';
+import { followUpsOfContactCancel } from './follow-ups/follow-ups';
 import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
-import { routeOf } from './inboxes/inboxes';
-import { insertMessage, insertOriginal, recordActivity } from './messages/store';
+import { activityUpdate, insertOriginal, messageInsert } from './messages/store';
 import type { Attachment, ChannelName, Message, OutboxEvent } from './model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
@@ -89,29 +88,24 @@ export class Ingestor {
     const { db, outbox, reopenWindowMs } = this.options;
     const result = await outbox.runUnit(async ({ manager, write }) => {
       const sql = new Sql(manager, db.engine);
-      const [stored] = await sql.rows<{ messageId: string; conversationId: string; contactId: string }>(
-        `SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
-           FROM messages m JOIN conversations c ON c.id = m."conversationId"
-          WHERE m.channel = ? AND m.direction = 'inbound' AND m."externalId" = ?`,
-        [input.channel, input.externalId],
-      );
-      if (stored) return { duplicate: true, ...stored };
+      // Three statements in the common case (a known sender in an open conversation): what is known of the
+      // message and its sender, where it goes, and its writes, which PostgreSQL takes as one.
+      const seen = await lookUp(sql, input);
+      if (seen.duplicate) return { duplicate: true, ...seen.duplicate };
 
       const now = new Date();
-      const sender = await resolveSender(manager, db.engine, input.channel, input.sender, now);
+      const sender = seen.identity ? await knownSender(sql, input.channel, input.sender, seen.identity, now) : await newSender(sql, input.channel, input.sender, now);
       const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
-      const route = await routeOf(manager, input.channel, input.channelAddress);
-      const change = await findOrOpenConversation(manager, db.engine, identity, { ...route, threadId: input.threadId, continuesLatest: input.continuesLatest, subject: input.subject }, now, reopenWindowMs);
+      const route = { channelAddress: input.channelAddress, threadId: input.threadId, continuesLatest: input.continuesLatest, subject: input.subject };
+      const change = await findOrOpenConversation(manager, sql, identity, route, now, reopenWindowMs);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message = inboundMessage(input, identity.contactId, conversationId, now);
-      await insertMessage(sql, message);
-      if (input.original) await insertOriginal(sql, message, input.original);
       // Nobody who opted out is messaged, not even automatically.
       const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
-      if (reply) await insertMessage(sql, reply);
-      const activity = await recordActivity(sql, reply ?? message, false);
-      await cancelFollowUpsOfContact(sql, identity.contactId, now);
+      const { activity, update } = activityUpdate(sql, reply ?? message, false);
+      await sql.runAll([messageInsert(sql, message), ...(reply ? [messageInsert(sql, reply)] : []), update, followUpsOfContactCancel(identity.contactId, now)]);
+      if (input.original) await insertOriginal(sql, message, input.original);
 
       const happened: DomainEvent[] = [];
       if (change.kind !== 'none') {
@@ -140,6 +134,34 @@ export class Ingestor {
     this.options.onStored?.(input.channel);
     return result;
   }
+}
+
+interface Seen {
+  /** The message as stored before, when this is a redelivery. */
+  duplicate?: { messageId: string; conversationId: string; contactId: string };
+  /** The sender's identity (locked on PostgreSQL), when the hub knows the address. */
+  identity?: KnownIdentity;
+}
+
+/** One statement: whether the message is in already, and the sender's identity with its contact. */
+async function lookUp(sql: Sql, input: InboundMessage): Promise<Seen> {
+  const sender = senderLookup(sql, input.channel, input.sender.address);
+  const [row] = await sql.rows<Partial<KnownIdentity> & { duplicateMessageId: string | null; duplicateConversationId: string | null; duplicateContactId: string | null }>(
+    `WITH duplicate AS (
+       SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
+         FROM messages m JOIN conversations c ON c.id = m."conversationId"
+        WHERE m.channel = ? AND m.direction = 'inbound' AND m."externalId" = ?),
+     sender AS (${sender.text})
+     SELECT d."messageId" AS "duplicateMessageId", d."conversationId" AS "duplicateConversationId", d."contactId" AS "duplicateContactId",
+            s.id, s."contactId", s."optedOutAt", s."createdAt", s.name, s.email, s.phone
+       FROM (SELECT 1 AS one) one LEFT JOIN duplicate d ON 1 = 1 LEFT JOIN sender s ON 1 = 1`,
+    [input.channel, input.externalId, ...sender.params],
+  );
+  if (row?.duplicateMessageId && row.duplicateConversationId && row.duplicateContactId) {
+    return { duplicate: { messageId: row.duplicateMessageId, conversationId: row.duplicateConversationId, contactId: row.duplicateContactId } };
+  }
+  if (!row?.id || !row.contactId || row.createdAt === undefined) return {};
+  return { identity: { id: row.id, contactId: row.contactId, optedOutAt: row.optedOutAt ?? null, createdAt: row.createdAt, name: row.name ?? null, email: row.email ?? null, phone: row.phone ?? null } };
 }
 
 function jobRows(input: InboundMessage, message: Message, now: Date): OutboxEvent[] {

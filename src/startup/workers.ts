@@ -22,6 +22,7 @@ export async function startWorkerRole(config: Config, deps: { db: Database; redi
     db: deps.db,
     bus: deps.core.bus,
     outbox: deps.core.outbox,
+    publisher: deps.core.publisher,
     delivery: deps.delivery,
     mirrors: channels.flatMap((channel) => (channel.mirror ? [channel.mirror] : [])),
     channelJobs: channels.flatMap((channel) => (channel.jobs ? [channel.jobs] : [])),

@@ -13,7 +13,9 @@ import { runJob } from './errors';
 import { OutboxRelay } from './outbox-relay';
 import { deliverMessageProcessor } from './processors/deliver-message';
 import { DEFAULT_JOB_OPTIONS } from './job-publisher';
-import { publishEventsProcessor, type MirrorFanOut } from './processors/publish-events';
+import { eventsPublisher, publishEventsProcessor, type MirrorFanOut } from './processors/publish-events';
+import type { BullJobPublisher } from './job-publisher';
+import type { EventsJob } from '../core/outbox';
 import { MIRROR_QUEUE, syncMirrorProcessor, type MirrorJob } from './processors/sync-mirror';
 import { wakeConversationProcessor } from './processors/wake-conversation';
 import { notifySubscriberProcessor, SUBSCRIBERS_QUEUE, type SubscriberFanOut, type SubscriberJob } from './processors/notify-subscribers';
@@ -26,6 +28,8 @@ export interface WorkerOptions {
   db: Database;
   bus: EventBus;
   outbox: Outbox;
+  /** The outbox's publisher: this process hands its own commits' events to the bus (see processHere). */
+  publisher: BullJobPublisher;
   delivery: DeliveryService;
   /** Where agents see conversations besides the API (Slack): kept in step after every event. */
   mirrors: readonly ConversationMirror[];
@@ -54,9 +58,9 @@ const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 3;
 
 /** The processors of each queue. Adding a queue means adding a line here. */
-function processors(options: WorkerOptions, mirrors: MirrorFanOut | undefined, subscribers: SubscriberFanOut | undefined): Record<string, Processor> {
+function processors(options: WorkerOptions, publishEvents: ReturnType<typeof eventsPublisher>, mirrors: MirrorFanOut | undefined, subscribers: SubscriberFanOut | undefined): Record<string, Processor> {
   return {
-    [EVENTS_QUEUE]: publishEventsProcessor(options.bus, mirrors, subscribers),
+    [EVENTS_QUEUE]: publishEventsProcessor(publishEvents),
     [DELIVERY_QUEUE]: deliverMessageProcessor(options.delivery),
     [TIMERS_QUEUE]: wakeConversationProcessor(options),
     ...(mirrors ? { [MIRROR_QUEUE]: syncMirrorProcessor(options.mirrors, options.connection, options.prefix) } : {}),
@@ -82,7 +86,13 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
   const mirrorFanOut = mirrorQueue ? { queue: mirrorQueue, targets: options.mirrors.map((mirror) => mirror.target) } : undefined;
   const subscriberQueue = fanOutQueue<SubscriberJob>(SUBSCRIBERS_QUEUE, options.subscribers.length > 0, options);
   const subscriberFanOut = subscriberQueue ? { queue: subscriberQueue, subscribers: options.subscribers } : undefined;
-  const workers = Object.entries(processors(options, mirrorFanOut, subscriberFanOut)).map(([queue, processor]) => {
+  const publishEvents = eventsPublisher(options.bus, mirrorFanOut, subscriberFanOut);
+  // Events committed here skip the events queue (a job's add, fetch and completion); events of processes
+  // without workers still come as jobs.
+  options.publisher.processHere(EVENTS_QUEUE, async (rows) => {
+    await publishEvents(rows.flatMap((row) => (row.payload as EventsJob).events));
+  });
+  const workers = Object.entries(processors(options, publishEvents, mirrorFanOut, subscriberFanOut)).map(([queue, processor]) => {
     const worker = new Worker(queue, (job: Job, token?: string) => runJob(job, token, () => Promise.resolve(processor(job, token))), {
       connection: options.connection,
       prefix: options.prefix,
@@ -106,6 +116,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     workers,
     relay,
     async close(timeoutMs) {
+      options.publisher.processHere(EVENTS_QUEUE, undefined);
       await relay.stop();
       const graceful = Promise.all(workers.map((worker) => worker.close()));
       let timer: NodeJS.Timeout | undefined;

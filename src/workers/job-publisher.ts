@@ -18,9 +18,16 @@ export function outboxJobId(outboxId: string): string {
   return `outbox-${outboxId}`;
 }
 
-/** Puts outbox rows on BullMQ queues, one queue object per queue name. */
+/** Does a queue's work in the publishing process, for the rows of one publish together. */
+export type LocalProcessor = (rows: readonly OutboxEvent[]) => Promise<void>;
+
+/**
+ * Puts outbox rows on BullMQ queues, one queue object per queue name; or, for a queue whose work this
+ * process does itself right after commit (see `processHere`), does it.
+ */
 export class BullJobPublisher implements JobPublisher {
   private readonly queues = new Map<string, Queue>();
+  private readonly local = new Map<string, LocalProcessor>();
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -39,9 +46,26 @@ export class BullJobPublisher implements JobPublisher {
     return queue;
   }
 
+  /**
+   * From now on the rows of `queue` are processed here, in publish, instead of becoming jobs; undefined
+   * makes them jobs again. When the processor fails, publish fails and the rows stay in the outbox for the
+   * relay, whose publish tries again: the work is as durable as a job, without a job's round trips.
+   */
+  processHere(queue: string, processor: LocalProcessor | undefined): void {
+    if (processor) this.local.set(queue, processor);
+    else this.local.delete(queue);
+  }
+
   async publish(rows: readonly OutboxEvent[]): Promise<void> {
     const byQueue = new Map<string, OutboxEvent[]>();
     for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    // Processed here first: the events of a commit reach the bus before the jobs that follow them run.
+    for (const [name, queued] of byQueue) {
+      const processor = this.local.get(name);
+      if (!processor) continue;
+      await withTimeout(processor(queued), PUBLISH_TIMEOUT_MS, 'Redis');
+      byQueue.delete(name);
+    }
     const adds = [...byQueue].map(([name, queued]) =>
       this.queue(name).addBulk(
         queued.map((row) => ({

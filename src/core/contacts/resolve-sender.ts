@@ -1,8 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import { newId } from '../ids';
-import { insertRows, repo, type DatabaseEngine } from '../model/schemas';
 import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
-import { Sql } from '../sql';
+import type { Sql } from '../sql';
 
 /** Who sent a message, already normalized by the channel (email lower-cased, phone in E.164). */
 export interface Sender {
@@ -11,6 +9,30 @@ export interface Sender {
   name?: string;
   email?: string;
   phone?: string;
+}
+
+/** A sender's identity as a raw query reads it, with what its contact already knows. */
+export interface KnownIdentity {
+  id: string;
+  contactId: string;
+  optedOutAt: Date | string | null;
+  createdAt: Date | string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+/**
+ * The SELECT of a sender's identity and its contact, for the ingest to run in its first statement. The
+ * identity row is locked on PostgreSQL so that concurrent messages from one sender take turns.
+ */
+export function senderLookup(sql: Sql, channel: ChannelName, address: string): { text: string; params: unknown[] } {
+  return {
+    text: `SELECT i.id, i."contactId", i."optedOutAt", i."createdAt", c.name, c.email, c.phone
+             FROM channel_identities i JOIN contacts c ON c.id = i."contactId"
+            WHERE i.channel = ? AND i.address = ?${sql.engine === 'postgres' ? ' FOR UPDATE OF i' : ''}`,
+    params: [channel, address],
+  };
 }
 
 type Details = Partial<Pick<Contact, 'name' | 'email' | 'phone'>>;
@@ -25,10 +47,10 @@ function detailsOf(sender: Sender): Details {
 
 /**
  * Fills in the contact's name, email and phone where they are still empty, never overwriting what is
- * known. One statement that changes nothing once the contact is complete.
+ * known. `known`: what the contact holds, when read already; no statement runs when nothing is missing.
  */
-async function fillMissing(sql: Sql, contactId: string, details: Details, now: Date): Promise<void> {
-  const fields = Object.keys(details) as (keyof Details)[];
+async function fillMissing(sql: Sql, contactId: string, details: Details, now: Date, known?: Details): Promise<void> {
+  const fields = (Object.keys(details) as (keyof Details)[]).filter((field) => !known || known[field] === null);
   if (fields.length === 0) return;
   await sql.run(
     `UPDATE contacts SET ${fields.map((f) => `"${f}" = COALESCE("${f}", ?)`).join(', ')}, "updatedAt" = ? WHERE id = ? AND (${fields.map((f) => `"${f}" IS NULL`).join(' OR ')})`,
@@ -36,53 +58,66 @@ async function fillMissing(sql: Sql, contactId: string, details: Details, now: D
   );
 }
 
-/**
- * Finds the channel identity behind an address, or creates it with its contact. A new address is attached
- * to an existing contact with the same email or phone, so one person writing from several channels stays
- * one contact. The identity row is locked on PostgreSQL so that concurrent messages from one sender take
- * turns.
- */
-export async function resolveSender(manager: EntityManager, engine: DatabaseEngine, channel: ChannelName, sender: Sender, now: Date): Promise<ChannelIdentity> {
-  const sql = new Sql(manager, engine);
-  const details = detailsOf(sender);
-  const [found] = await sql.rows<{ id: string; contactId: string; optedOutAt: Date | string | null; createdAt: Date | string }>(
-    `SELECT id, "contactId", "optedOutAt", "createdAt" FROM channel_identities WHERE channel = ? AND address = ?${engine === 'postgres' ? ' FOR UPDATE' : ''}`,
-    [channel, sender.address],
-  );
-  if (found) {
-    await fillMissing(sql, found.contactId, details, now);
-    return {
-      id: found.id,
-      contactId: found.contactId,
-      channel,
-      address: sender.address,
-      optedOutAt: sql.readDate(found.optedOutAt),
-      createdAt: sql.readDate(found.createdAt) ?? now,
-    };
-  }
+/** The identity behind a sender the hub knows (see senderLookup), its contact completed with what the sender tells. */
+export async function knownSender(sql: Sql, channel: ChannelName, sender: Sender, found: KnownIdentity, now: Date): Promise<ChannelIdentity> {
+  await fillMissing(sql, found.contactId, detailsOf(sender), now, { name: found.name, email: found.email, phone: found.phone });
+  return {
+    id: found.id,
+    contactId: found.contactId,
+    channel,
+    address: sender.address,
+    optedOutAt: sql.readDate(found.optedOutAt),
+    createdAt: sql.readDate(found.createdAt) ?? now,
+  };
+}
 
-  const existing = await findContactByEmailOrPhone(manager, sender);
-  const contactId = existing?.id ?? (await createContact(manager, details, now));
-  if (existing) await fillMissing(sql, existing.id, details, now);
+/**
+ * Creates the identity of an address the hub has not seen, with its contact. A new address is attached
+ * to an existing contact with the same email or phone, so one person writing from several channels stays
+ * one contact.
+ */
+export async function newSender(sql: Sql, channel: ChannelName, sender: Sender, now: Date): Promise<ChannelIdentity> {
+  const details = detailsOf(sender);
+  const existing = await contactWithEmailOrPhone(sql, sender);
+  const contactId = existing ?? (await createContact(sql, details, now));
+  if (existing) await fillMissing(sql, existing, details, now);
   const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, optedOutAt: null, createdAt: now };
   // A concurrent first message from the same address makes this insert fail; ingest retries and then
   // finds the identity the other transaction created.
-  await insertRows(manager, 'ChannelIdentity', created);
+  await sql.run(`INSERT INTO channel_identities (id, "contactId", channel, address, "optedOutAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`, [
+    created.id,
+    created.contactId,
+    created.channel,
+    created.address,
+    null,
+    sql.date(now),
+  ]);
   return created;
 }
 
-async function findContactByEmailOrPhone(manager: EntityManager, sender: Sender): Promise<Contact | null> {
-  const contacts = repo(manager, 'Contact');
-  if (sender.email) {
-    const byEmail = await contacts.findOne({ where: { email: sender.email }, order: { createdAt: 'ASC' } });
-    if (byEmail) return byEmail;
+/** The oldest contact with the sender's email, else with their phone. */
+async function contactWithEmailOrPhone(sql: Sql, sender: Sender): Promise<string | undefined> {
+  for (const [column, value] of [
+    ['email', sender.email],
+    ['phone', sender.phone],
+  ] as const) {
+    if (!value) continue;
+    const [found] = await sql.rows<{ id: string }>(`SELECT id FROM contacts WHERE "${column}" = ? ORDER BY "createdAt" ASC LIMIT 1`, [value]);
+    if (found) return found.id;
   }
-  if (sender.phone) return contacts.findOne({ where: { phone: sender.phone }, order: { createdAt: 'ASC' } });
-  return null;
+  return undefined;
 }
 
-async function createContact(manager: EntityManager, details: Details, now: Date): Promise<string> {
-  const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
-  await insertRows(manager, 'Contact', contact);
-  return contact.id;
+async function createContact(sql: Sql, details: Details, now: Date): Promise<string> {
+  const id = newId();
+  await sql.run(`INSERT INTO contacts (id, name, email, phone, attributes, "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+    id,
+    details.name ?? null,
+    details.email ?? null,
+    details.phone ?? null,
+    sql.json({}),
+    sql.date(now),
+    sql.date(now),
+  ]);
+  return id;
 }

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '../ids';
-import { insertRows, repo, type DatabaseEngine } from '../model/schemas';
+import { repo } from '../model/schemas';
 import type { ChannelIdentity, Conversation, ConversationStatus } from '../model/types';
-import { Sql } from '../sql';
+import type { Sql } from '../sql';
 
 /** What a customer message did to its conversation; created and reopened ones come with the whole row. */
 export type ConversationChange =
@@ -10,10 +10,10 @@ export type ConversationChange =
   | { kind: 'created'; conversation: Conversation }
   | { kind: 'reopened'; conversation: Conversation; changes: string[] };
 
-/** Where a message came in: the business address the customer wrote to, and the team behind it. */
-export interface ConversationRoute {
-  channelAddress: string | null;
-  teamId: string | null;
+/** Where a message came in, as the channel tells it. */
+export interface ArrivalRoute {
+  /** The business's address the customer wrote to (a Twilio number): picks the conversation and its team. */
+  channelAddress?: string;
   /** The conversation the channel says the message continues (its thread key), tried first. */
   threadId?: string;
   /** False: without a thread key (or when it names no conversation of the channel) a new conversation opens. */
@@ -22,67 +22,105 @@ export interface ConversationRoute {
   subject?: string;
 }
 
-interface LatestConversation {
-  id: string;
-  status: ConversationStatus;
-  resolvedAt: Date | string | null;
+interface PlaceRow {
+  threadId?: string | null;
+  threadStatus?: ConversationStatus | null;
+  threadResolvedAt?: Date | string | null;
+  latestId?: string | null;
+  latestStatus?: ConversationStatus | null;
+  latestResolvedAt?: Date | string | null;
+  teamId?: string | null;
 }
 
-/** The thread key's conversation when it is one of the identity's channel, else the identity's latest with the same business address. */
-async function latestConversation(sql: Sql, identity: ChannelIdentity, route: ConversationRoute): Promise<LatestConversation | undefined> {
+interface Candidate {
+  id: string;
+  status: ConversationStatus;
+  resolvedAt: Date | null;
+}
+
+/** Where a message goes: the conversation it may continue, and the team of the inbox it came to. */
+interface Place {
+  candidate: Candidate | undefined;
+  teamId: string | null;
+}
+
+/**
+ * One statement reads all a message's placing needs: the conversation its thread key names (when it is
+ * of the same channel), the identity's latest conversation with the same business address, and the team
+ * of the inbox written to. It runs after the identity is locked, so that it sees what a concurrent
+ * message from the same sender committed meanwhile.
+ */
+async function placeOf(sql: Sql, identity: ChannelIdentity, route: ArrivalRoute): Promise<Place> {
+  const columns: string[] = [];
+  const joins: string[] = [];
+  const params: unknown[] = [];
   if (route.threadId !== undefined) {
-    const [thread] = await sql.rows<LatestConversation>(`SELECT id, status, "resolvedAt" FROM conversations WHERE id = ? AND channel = ?`, [route.threadId, identity.channel]);
-    if (thread) return thread;
+    columns.push('t.id AS "threadId"', 't.status AS "threadStatus"', 't."resolvedAt" AS "threadResolvedAt"');
+    joins.push('LEFT JOIN conversations t ON t.id = ? AND t.channel = ?');
+    params.push(route.threadId, identity.channel);
   }
-  if (route.continuesLatest === false) return undefined;
-  const sameAddress = route.channelAddress === null ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
-  const [latest] = await sql.rows<LatestConversation>(
-    `SELECT id, status, "resolvedAt" FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1`,
-    route.channelAddress === null ? [identity.id] : [identity.id, route.channelAddress],
-  );
-  return latest;
+  if (route.continuesLatest !== false) {
+    const sameAddress = route.channelAddress === undefined ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
+    columns.push('l.id AS "latestId"', 'l.status AS "latestStatus"', 'l."resolvedAt" AS "latestResolvedAt"');
+    joins.push(`LEFT JOIN conversations l ON l.id = (SELECT id FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1)`);
+    params.push(identity.id, ...(route.channelAddress === undefined ? [] : [route.channelAddress]));
+  }
+  if (route.channelAddress !== undefined) {
+    columns.push('ib."teamId" AS "teamId"');
+    joins.push('LEFT JOIN inboxes ib ON ib.channel = ? AND ib.address = ?');
+    params.push(identity.channel, route.channelAddress);
+  }
+  if (columns.length === 0) return { candidate: undefined, teamId: null };
+  const [row] = await sql.rows<PlaceRow>(`SELECT ${columns.join(', ')} FROM (SELECT 1 AS one) one ${joins.join(' ')}`, params);
+  const thread = row?.threadId && row.threadStatus ? { id: row.threadId, status: row.threadStatus, resolvedAt: sql.readDate(row.threadResolvedAt ?? null) } : undefined;
+  const latest = row?.latestId && row.latestStatus ? { id: row.latestId, status: row.latestStatus, resolvedAt: sql.readDate(row.latestResolvedAt ?? null) } : undefined;
+  return { candidate: thread ?? latest, teamId: row?.teamId ?? null };
 }
 
 /**
  * The conversation a new customer message belongs to: the one its thread key names, when the channel
- * gives one of its own, else the identity's latest conversation with the same
- * business address while it is not resolved (a snoozed one wakes up), a resolved one reopened when the
- * message comes within `reopenWindowMs` of its resolution, else a new conversation.
+ * gives one of its own, else the identity's latest conversation with the same business address while
+ * it is not resolved (a snoozed one wakes up), a resolved one reopened when the message comes within
+ * `reopenWindowMs` of its resolution, else a new conversation, of the team of the inbox written to.
  */
 export async function findOrOpenConversation(
   manager: EntityManager,
-  engine: DatabaseEngine,
+  sql: Sql,
   identity: ChannelIdentity,
-  route: ConversationRoute,
+  route: ArrivalRoute,
   now: Date,
   reopenWindowMs: number,
 ): Promise<ConversationChange> {
-  const sql = new Sql(manager, engine);
-  const latest = await latestConversation(sql, identity, route);
+  const { candidate, teamId } = await placeOf(sql, identity, route);
   const conversations = repo(manager, 'Conversation');
 
-  if (latest && latest.status !== 'resolved') {
-    if (latest.status !== 'snoozed') return { kind: 'none', conversationId: latest.id };
-    await conversations.update({ id: latest.id }, { status: 'open', snoozedUntil: null, updatedAt: now });
-    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: latest.id }), changes: ['status', 'snoozedUntil'] };
+  if (candidate && candidate.status !== 'resolved') {
+    if (candidate.status !== 'snoozed') return { kind: 'none', conversationId: candidate.id };
+    await conversations.update({ id: candidate.id }, { status: 'open', snoozedUntil: null, updatedAt: now });
+    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: candidate.id }), changes: ['status', 'snoozedUntil'] };
   }
 
-  const resolvedAt = latest ? sql.readDate(latest.resolvedAt) : null;
-  if (latest && resolvedAt && now.getTime() - resolvedAt.getTime() <= reopenWindowMs) {
-    await conversations.update({ id: latest.id }, { status: 'open', resolvedAt: null, updatedAt: now });
-    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: latest.id }), changes: ['status'] };
+  if (candidate?.resolvedAt && now.getTime() - candidate.resolvedAt.getTime() <= reopenWindowMs) {
+    await conversations.update({ id: candidate.id }, { status: 'open', resolvedAt: null, updatedAt: now });
+    return { kind: 'reopened', conversation: await conversations.findOneByOrFail({ id: candidate.id }), changes: ['status'] };
   }
 
-  const conversation: Conversation = {
+  const conversation = newConversation(identity, route, teamId, now);
+  await insertConversation(sql, conversation);
+  return { kind: 'created', conversation };
+}
+
+function newConversation(identity: ChannelIdentity, route: ArrivalRoute, teamId: string | null, now: Date): Conversation {
+  return {
     id: newId(),
     contactId: identity.contactId,
     channel: identity.channel,
     identityId: identity.id,
-    channelAddress: route.channelAddress,
+    channelAddress: route.channelAddress ?? null,
     subject: route.subject ?? null,
     status: 'open',
     assigneeId: null,
-    teamId: route.teamId,
+    teamId,
     priority: 'normal',
     tags: [],
     snoozedUntil: null,
@@ -94,6 +132,17 @@ export async function findOrOpenConversation(
     createdAt: now,
     updatedAt: now,
   };
-  await insertRows(manager, 'Conversation', conversation);
-  return { kind: 'created', conversation };
+}
+
+async function insertConversation(sql: Sql, c: Conversation): Promise<void> {
+  await sql.run(
+    `INSERT INTO conversations (id, "contactId", channel, "identityId", "channelAddress", subject, status, "assigneeId", "teamId", priority, tags,
+       "snoozedUntil", "firstResponseAt", "resolvedAt", "agentLastSeenAt", "lastMessageAt", "lastMessagePreview", "createdAt", "updatedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      c.id, c.contactId, c.channel, c.identityId, c.channelAddress, c.subject, c.status, c.assigneeId, c.teamId, c.priority, sql.json(c.tags),
+      sql.date(c.snoozedUntil), sql.date(c.firstResponseAt), sql.date(c.resolvedAt), sql.date(c.agentLastSeenAt), sql.date(c.lastMessageAt),
+      c.lastMessagePreview, sql.date(c.createdAt), sql.date(c.updatedAt),
+    ],
+  );
 }

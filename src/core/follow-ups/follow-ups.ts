@@ -6,7 +6,7 @@ import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo } from '../model/schemas';
 import type { ChannelName, Conversation, FollowUp, FollowUpKind, OutboxEvent } from '../model/types';
 import type { Outbox } from '../outbox';
-import { Sql } from '../sql';
+import { Sql, type Statement } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
 import { afterResolveSettings } from './settings';
 
@@ -133,14 +133,15 @@ export async function cancelFollowUps(db: Database, conversationId: string, befo
 
 /**
  * A customer who writes again, on any conversation, is asked nothing about the earlier ones: their
- * scheduled follow-ups are cancelled in the message's own transaction, before any job could send one.
+ * scheduled follow-ups are cancelled in the message's own transaction (this UPDATE, run with the message's
+ * other writes), before any job could send one.
  */
-export async function cancelFollowUpsOfContact(sql: Sql, contactId: string, at: Date): Promise<void> {
-  await sql.run(
-    `UPDATE follow_ups SET status = 'cancelled'
+export function followUpsOfContactCancel(contactId: string, at: Date): Statement {
+  return {
+    text: `UPDATE follow_ups SET status = 'cancelled'
       WHERE status = 'scheduled' AND kind = 'follow_up' AND occasion < ? AND "conversationId" IN (SELECT id FROM conversations WHERE "contactId" = ?)`,
-    [at.toISOString(), contactId],
-  );
+    params: [at.toISOString(), contactId],
+  };
 }
 
 /** Cancels what is still scheduled for an address on a channel (it unsubscribed). */

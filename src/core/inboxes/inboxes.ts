@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
-import type { ConversationRoute } from '../conversations/find-or-open';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
@@ -101,11 +100,4 @@ async function teamNamed(manager: EntityManager, name: string, actor: Actor): Pr
   await insertRows(manager, 'Team', { id, name, followUpDelayHours: null, transcriptOnResolve: null, createdAt: now, updatedAt: now });
   await recordAudit(manager, actor, { action: 'team.created', entityType: 'team', entityId: id, after: { name } });
   return id;
-}
-
-/** Where a message to one of the business's addresses belongs: the address itself and its inbox's team. */
-export async function routeOf(manager: EntityManager, channel: ChannelName, channelAddress: string | undefined): Promise<ConversationRoute> {
-  if (channelAddress === undefined) return { channelAddress: null, teamId: null };
-  const inbox = await repo(manager, 'Inbox').findOneBy({ channel, address: channelAddress });
-  return { channelAddress, teamId: inbox?.teamId ?? null };
 }

@@ -1,10 +1,16 @@
 import type { Conversation, Message } from '../model/types';
-import type { Sql } from '../sql';
+import type { Sql, Statement } from '../sql';
 import { messagePreview } from './preview';
 
 /** Stores a message (inbound, reply or note) in plain SQL: it is on the hot path of every message. */
 export async function insertMessage(sql: Sql, m: Message): Promise<void> {
-  await sql.run(
+  const statement = messageInsert(sql, m);
+  await sql.run(statement.text, statement.params);
+}
+
+/** The INSERT of a message, to run with other writes (see Sql.runAll). */
+export function messageInsert(sql: Sql, m: Message): Statement {
+  return statement(
     `INSERT INTO messages (id, "conversationId", channel, direction, "senderKind", "senderId", body, attachments, "externalId",
        "deliveryStatus", "failureReason", "statusChangedAt", private, metadata, "createdAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -13,6 +19,10 @@ export async function insertMessage(sql: Sql, m: Message): Promise<void> {
       m.deliveryStatus, m.failureReason, sql.date(m.statusChangedAt), sql.bool(m.private), sql.json(m.metadata), sql.date(m.createdAt),
     ],
   );
+}
+
+function statement(text: string, params: unknown[]): Statement {
+  return { text, params };
 }
 
 /** The original of a received message, in the message's transaction. */
@@ -27,12 +37,19 @@ export type Activity = Pick<Conversation, 'lastMessageAt' | 'lastMessagePreview'
  * reply, its first-response time. Returns the fields it changed.
  */
 export async function recordActivity(sql: Sql, message: Message, firstResponse: boolean): Promise<Activity> {
+  const { activity, update } = activityUpdate(sql, message, firstResponse);
+  await sql.run(update.text, update.params);
+  return activity;
+}
+
+/** recordActivity's UPDATE, to run with other writes (see Sql.runAll), and the fields it sets. */
+export function activityUpdate(sql: Sql, message: Message, firstResponse: boolean): { activity: Activity; update: Statement } {
   const at = message.createdAt;
   const activity: Activity = { lastMessageAt: at, lastMessagePreview: messagePreview(message.body, message.attachments), updatedAt: at };
   if (firstResponse) activity.firstResponseAt = at;
-  await sql.run(
+  const update = statement(
     `UPDATE conversations SET "lastMessageAt" = ?, "lastMessagePreview" = ?, "updatedAt" = ?${firstResponse ? ', "firstResponseAt" = ?' : ''} WHERE id = ?`,
     [sql.date(at), activity.lastMessagePreview, sql.date(at), ...(firstResponse ? [sql.date(at)] : []), message.conversationId],
   );
-  return activity;
+  return { activity, update };
 }

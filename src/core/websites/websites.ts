@@ -72,7 +72,7 @@ export async function getWebsite(db: Database, id: string): Promise<Json<Website
 
 /**
  * The website's inbox on `channel` (the channel its visitors write on), at the website's id: it gives
- * the website's conversations its team the way a phone number's inbox does (`routeOf`), kept in step
+ * the website's conversations its team the way a phone number's inbox does (see findOrOpenConversation), kept in step
  * with the website in the same transaction.
  */
 async function syncInbox(manager: EntityManager, channel: ChannelName, website: Website): Promise<void> {

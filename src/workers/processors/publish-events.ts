@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import type { EventBus } from '../../core/events';
+import type { DomainEvent, EventBus } from '../../core/events';
 import type { EventsJob } from '../../core/outbox';
 import { subscriberJobs, type SubscriberFanOut } from './notify-subscribers';
 import type { MirrorJob } from './sync-mirror';
@@ -11,16 +11,16 @@ export interface MirrorFanOut {
 }
 
 /**
- * Hands a transaction's events to the event bus, then asks every mirror to catch up with the
- * conversations they touched and gives each subscriber the events it follows. The bus publishes each
- * event id once and the other jobs' ids come from the event ids, so a re-run of this job is harmless.
+ * Hands events to the event bus, then asks every mirror to catch up with the conversations they touched
+ * and gives each subscriber the events it follows. The bus publishes each event id once and the other
+ * jobs' ids come from the event ids, so handing the same events over again is harmless.
  */
-export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut, subscribers?: SubscriberFanOut) {
-  return async (job: Job<EventsJob>): Promise<number> => {
-    const published = await bus.publishAll(job.data.events);
+export function eventsPublisher(bus: EventBus, mirrors?: MirrorFanOut, subscribers?: SubscriberFanOut) {
+  return async (events: readonly DomainEvent[]): Promise<number> => {
+    const published = await bus.publishAll(events);
     if (mirrors && mirrors.targets.length > 0) {
       const firstEventOf = new Map<string, string>();
-      for (const event of job.data.events) if (!firstEventOf.has(event.conversationId)) firstEventOf.set(event.conversationId, event.id);
+      for (const event of events) if (!firstEventOf.has(event.conversationId)) firstEventOf.set(event.conversationId, event.id);
       await mirrors.queue.addBulk(
         [...firstEventOf].flatMap(([conversationId, eventId]) =>
           mirrors.targets.map((target) => ({ name: 'sync', data: { target, conversationId }, opts: { jobId: `mirror-${target}-${eventId}` } })),
@@ -28,9 +28,14 @@ export function publishEventsProcessor(bus: EventBus, mirrors?: MirrorFanOut, su
       );
     }
     if (subscribers) {
-      const jobs = subscriberJobs(subscribers, job.data.events);
+      const jobs = subscriberJobs(subscribers, events);
       if (jobs.length > 0) await subscribers.queue.addBulk(jobs);
     }
     return published;
   };
+}
+
+/** An events job: a transaction's events that were not handed over in the process that committed them. */
+export function publishEventsProcessor(publish: (events: readonly DomainEvent[]) => Promise<number>) {
+  return (job: Job<EventsJob>): Promise<number> => publish(job.data.events);
 }

@@ -7,7 +7,7 @@ import { customerAddress, type FollowUpContext } from './deps';
 /**
  * Follows conversations for what the hub mails by itself: a resolution schedules the follow-up (and the
  * transcript, where the team or website wants it); a reopening cancels the follow-up still waiting (a
- * customer's new message cancels it as it is stored: see cancelFollowUpsOfContact); a request for the
+ * customer's new message cancels it as it is stored: see followUpsOfContactCancel); a request for the
  * transcript schedules it at once. Each is idempotent on the event: an occasion schedules once.
  */
 export function followUpSubscriber(context: FollowUpContext): EventSubscriber {
