@@ -125,6 +125,12 @@ export const settings = {
     schema: integer(1, 300),
     default: '15',
   }),
+  apiKeyCacheTtlMs: setting({
+    env: 'API_KEY_CACHE_TTL_MS',
+    description: 'How long each process trusts an API key it has checked before reading it again; 0: every request reads it. A key revoked from another process (the CLI) may keep working on this one for up to this long.',
+    schema: integer(0, 600_000),
+    default: '5000',
+  }),
   ...apiChannelSection.settings,
   uploadMaxBytes: setting({
     env: 'UPLOAD_MAX_BYTES',

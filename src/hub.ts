@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { CHANNELS } from './channels';
+import { ApiKeyAuthenticator } from './core/api-keys';
 import type { ChannelDefinition, ChannelModule } from './channels/channel';
 import type { Database } from './core/database';
 import type { FileLinks } from './core/files/links';
@@ -36,6 +37,8 @@ export interface Hub {
   /** The REST routes the app mounts and documents (none in the worker role). */
   routes: readonly RouteSpec[];
   db: Database;
+  /** Checks API keys for this process's HTTP server; revoke through it so that the revocation takes effect here at once. */
+  apiKeys: ApiKeyAuthenticator;
   bus: RedisEventBus;
   ingestor: Ingestor;
   outbox: Outbox;
@@ -89,6 +92,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
   const channels = await parts.step('creating the channels', () => createChannels(definitions, config, db, core, logger));
   watchQueues(core, channels);
   const delivery = deliveryService(config, db, core, channels, logger);
+  const apiKeys = new ApiKeyAuthenticator(db, { ttlMs: config.apiKeyCacheTtlMs });
 
   const workers =
     role === 'api'
@@ -100,7 +104,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     for (const listener of channels.flatMap((channel) => channel.listeners ?? [])) {
       await parts.step("starting the channels' listeners", () => listener.start().then(() => logger.info({ listener: listener.name }, 'listener started')), () => listener.stop());
     }
-    http = await parts.step('starting the HTTP server', () => startHttp({ config, db, dataSource, redis, core, channels, logger }), (started) => started.stop());
+    http = await parts.step('starting the HTTP server', () => startHttp({ config, db, apiKeys, dataSource, redis, core, channels, logger }), (started) => started.stop());
   }
 
   return {
@@ -108,6 +112,7 @@ export async function startHub(config: Config, role: Role, logger: Logger, path 
     app: http?.app,
     routes: http?.routes ?? [],
     db,
+    apiKeys,
     bus: core.bus,
     ingestor: core.ingestor,
     outbox: core.outbox,

@@ -3,7 +3,7 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { Database } from '../core/database';
+import type { ApiKeyAuthenticator } from '../core/api-keys';
 import type { Metrics } from '../infra/metrics';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { requireApiKey } from '../http/auth';
@@ -14,7 +14,8 @@ import { ApiRoutes, type RouteSpec } from '../http/route';
 import { buildOpenApi, OPENAPI_PATH } from './openapi';
 
 export interface AppOptions {
-  db: Database;
+  /** Checks the bearer key of every /api/v1 request. */
+  apiKeys: ApiKeyAuthenticator;
   logger: Logger;
   metrics: Metrics;
   readiness: Record<string, ReadinessCheck>;
@@ -88,7 +89,7 @@ export function createApp(options: AppOptions): Express {
     res.json(openApi);
   });
   const v1 = Router();
-  v1.use(requireApiKey(options.db));
+  v1.use(requireApiKey(options.apiKeys));
   v1.use(routes.uploadParsers('/api/v1'));
   v1.use(jsonBody(options.bodyLimitBytes));
   v1.use(routes.router('/api/v1'));

@@ -79,7 +79,7 @@ export function buildCli(config: () => Config): Command {
     });
   apiKey
     .command('revoke')
-    .description('revoke an API key by its id or visible prefix; requests with it get 401 from then on')
+    .description('revoke an API key by its id or visible prefix; requests with it get 401 once running hubs read it again (API_KEY_CACHE_TTL_MS)')
     .argument('<id-or-prefix>')
     .action(async (idOrPrefix: string) => {
       const revoked = await withDatabase(config(), (db) => revokeApiKey(db, idOrPrefix));

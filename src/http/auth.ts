@@ -1,6 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { authenticateApiKey } from '../core/api-keys';
-import type { Database } from '../core/database';
+import type { ApiKeyAuthenticator } from '../core/api-keys';
 import { ForbiddenError, UnauthorizedError } from '../core/errors';
 import type { ApiKey, ApiKeyScope } from '../core/model/types';
 
@@ -27,10 +26,10 @@ export function bearerTokenOf(req: Request): string | undefined {
 }
 
 /** `Authorization: Bearer <key>` with an active key, or 401. */
-export function requireApiKey(db: Database): RequestHandler {
+export function requireApiKey(apiKeys: ApiKeyAuthenticator): RequestHandler {
   return async (req, res, next) => {
     const token = bearerTokenOf(req);
-    const apiKey = token ? await authenticateApiKey(db, token) : null;
+    const apiKey = token ? await apiKeys.authenticate(token) : null;
     if (!apiKey) throw new UnauthorizedError();
     res.locals.apiKey = apiKey;
     next();

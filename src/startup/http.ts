@@ -15,6 +15,7 @@ import { fileRoutes, publicFileRoutes } from '../api/routes/files';
 import { transcriptRoutes } from '../api/routes/transcripts';
 import { typingRoutes } from '../api/routes/typing';
 import type { ChannelHttp, ChannelModule, ChannelSockets } from '../channels/channel';
+import type { ApiKeyAuthenticator } from '../core/api-keys';
 import type { Database } from '../core/database';
 import { answerClientErrors } from '../http/client-errors';
 import { LiveEvents } from '../http/live-events';
@@ -37,6 +38,7 @@ export interface HttpServer {
 interface HttpDeps {
   config: Config;
   db: Database;
+  apiKeys: ApiKeyAuthenticator;
   dataSource: DataSource;
   redis: RedisConnections;
   core: CoreParts;
@@ -97,7 +99,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpServer> {
   await live.start();
   const routes = restRoutes(deps, live, channelHttp);
   const app = createApp({
-    db: deps.db,
+    apiKeys: deps.apiKeys,
     logger,
     metrics: core.metrics,
     rootRoutes: [...channelHttp.flatMap((http) => (http.webhookRoutes ? [http.webhookRoutes] : [])), publicFileRoutes({ storage: core.storage, links: core.links })],

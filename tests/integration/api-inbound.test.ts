@@ -91,10 +91,10 @@ describe.each(ENGINES)('POST /api/v1/inbound on %s', (engine) => {
     expect((await t.request('/api/v1/inbound', { method: 'POST', json: payload, key: null })).status).toBe(401);
     const unknown = await t.request('/api/v1/inbound', { method: 'POST', json: payload, key: 'sb_notakey' });
     expect(unknown).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
-    const { createApiKey, revokeApiKey } = await import('../../src/core/api-keys');
+    const { createApiKey } = await import('../../src/core/api-keys');
     const readOnly = await createApiKey(t.hub.db, { name: 'reader', scopes: ['read'] });
     expect(await t.request('/api/v1/inbound', { method: 'POST', json: payload, key: readOnly.key })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
-    await revokeApiKey(t.hub.db, readOnly.apiKey.prefix);
+    await t.hub.apiKeys.revoke(readOnly.apiKey.prefix);
     expect((await t.request('/api/v1/inbound', { method: 'POST', json: payload, key: readOnly.key })).status).toBe(401);
     expect(await repo(t.hub.db.manager, 'Message').countBy({ externalId: 'auth-1' })).toBe(0);
   });

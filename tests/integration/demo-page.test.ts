@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { DataSource } from 'typeorm';
 import pino from 'pino';
 import { createApp } from '../../src/api/app';
+import { ApiKeyAuthenticator } from '../../src/core/api-keys';
 import { DEMO_PAGE_CSP, demoRoutes } from '../../src/channels/widget/demo-page';
 import { Database } from '../../src/core/database';
 import { repo } from '../../src/core/model/schemas';
@@ -42,7 +43,7 @@ describe.each(ENGINES)('Demo page on %s', (engine) => {
   /** The hub's app with only the demo page as a root router, listening on a free port. */
   async function serve(options: { publicUrl?: string; enabled?: boolean } = {}): Promise<string> {
     const app = createApp({
-      db,
+      apiKeys: new ApiKeyAuthenticator(db, { ttlMs: 0 }),
       logger: pino({ level: 'silent' }),
       metrics: new Metrics(),
       readiness: {},

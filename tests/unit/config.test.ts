@@ -142,6 +142,7 @@ describe('loadConfig', () => {
     ['CONVERSATION_REOPEN_WINDOW_HOURS', '-1'],
     ['CONVERSATION_REOPEN_WINDOW_HOURS', '1.5'],
     ['OUTBOX_RELAY_INTERVAL_MS', '10'],
+    ['API_KEY_CACHE_TTL_MS', '-1'],
     ['WORKER_CONCURRENCY', '0'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ])('refuses %s=%s with a ConfigError naming the variable', (env, value) => {

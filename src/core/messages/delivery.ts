@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Database } from '../database';
 import { PermanentDeliveryError } from '../errors';
-import { repo } from '../model/schemas';
 import type { Message } from '../model/types';
 import type { ChannelCatalog } from '../channels/catalog';
 import { toJson } from '../serialize';
+import { readForDelivery } from './delivery-read';
 import type { DeliveryReceipts, StatusChange } from './receipts';
 
 /**
@@ -15,14 +15,9 @@ export class DeliveryService {
   constructor(private readonly deps: { db: Database; receipts: DeliveryReceipts; catalog: ChannelCatalog; logger: Logger; timeoutMs: number }) {}
 
   async deliver(messageId: string): Promise<'sent' | 'skipped'> {
-    const manager = this.deps.db.manager;
-    const message = await repo(manager, 'Message').findOneBy({ id: messageId });
-    if (message?.deliveryStatus !== 'queued') return 'skipped';
-    const conversation = await repo(manager, 'Conversation').findOneByOrFail({ id: message.conversationId });
-    const [contact, identity] = await Promise.all([
-      repo(manager, 'Contact').findOneByOrFail({ id: conversation.contactId }),
-      repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }),
-    ]);
+    const read = await readForDelivery(this.deps.db, messageId);
+    if (read === 'skipped') return 'skipped';
+    const { message, conversation, contact, identity } = read;
     const adapter = this.deps.catalog.adapterOf(conversation.channel);
     if (!adapter) throw new PermanentDeliveryError(`No adapter sends on the ${conversation.channel} channel`, 'no_adapter');
     // The customer may have opted out after the reply was queued.
