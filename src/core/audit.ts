@@ -5,6 +5,7 @@ import { newId } from './ids';
 import { insertRows, repo } from './model/schemas';
 import { decodeCursor, pageOf, pastPosition, type Page } from './pagination';
 import { toJson, type Json } from './serialize';
+import type { Sql, Statement } from './sql';
 import type { AuditEntry } from './model/types';
 
 export type AuditInput = Pick<AuditEntry, 'action' | 'entityType' | 'entityId'> & Partial<Pick<AuditEntry, 'before' | 'after'>>;
@@ -12,6 +13,24 @@ export type AuditInput = Pick<AuditEntry, 'action' | 'entityType' | 'entityId'> 
 /** Records who changed what, in the transaction of the change itself. */
 export async function recordAudit(manager: EntityManager, actor: Actor, input: AuditInput): Promise<void> {
   await insertRows(manager, 'AuditEntry', { before: null, after: null, ...input, actorType: actor.type, actorId: actor.id, id: newId(), createdAt: new Date() });
+}
+
+/** recordAudit's INSERT in plain SQL, to run with a hot path's other writes (see Sql.runAll). */
+export function auditInsert(sql: Sql, actor: Actor, input: AuditInput): Statement {
+  return {
+    text: `INSERT INTO audit_entries (id, "actorType", "actorId", action, "entityType", "entityId", before, after, "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    params: [
+      newId(),
+      actor.type,
+      actor.id,
+      input.action,
+      input.entityType,
+      input.entityId,
+      input.before === undefined || input.before === null ? null : sql.json(input.before),
+      input.after === undefined || input.after === null ? null : sql.json(input.after),
+      sql.date(new Date()),
+    ],
+  };
 }
 
 /** The values of the changed fields before a change, for the audit entry's `before`. */

@@ -1,8 +1,11 @@
 import type { Actor } from '../actor';
-import { recordAudit, valuesBefore } from '../audit';
+import { auditInsert, valuesBefore } from '../audit';
 import { Database } from '../database';
 import { events } from '../events';
-import { lockRow, repo, updateRow } from '../model/schemas';
+import { entity, MESSAGE_COLUMNS, selectList, type Row } from '../model/raw-rows';
+import { repo } from '../model/schemas';
+import { Sql } from '../sql';
+import { messageUpdate } from './store';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { canMoveDeliveryStatus } from './delivery-status';
@@ -19,6 +22,8 @@ export interface ReportedBy {
   actor: Actor;
   action: string;
 }
+
+const MESSAGE_SELECT = selectList('m', MESSAGE_COLUMNS);
 
 /** Whether a status change tells anything new: a later status, or the provider's id or details. */
 function changedFields(message: Message, change: StatusChange): Partial<Message> | undefined {
@@ -59,17 +64,19 @@ export class DeliveryReceipts {
   private async apply(messageId: string, change: StatusChange, reportedBy: ReportedBy | undefined): Promise<Message | undefined> {
     const { db, outbox } = this.deps;
     return outbox.runUnit(async ({ manager, write }) => {
+      const sql = new Sql(manager, db.engine);
       // Locked on PostgreSQL: two receipts read at once could both move the status, or move it backwards.
-      const message = await lockRow(manager, db.engine, 'Message', messageId);
+      const [row] = await sql.rows<Row>(`SELECT ${MESSAGE_SELECT} FROM messages m WHERE m.id = ?${db.engine === 'postgres' ? ' FOR UPDATE' : ''}`, [messageId]);
+      const message = row ? entity<Message>(sql, row, 'm', MESSAGE_COLUMNS) : undefined;
       const changes = message && message.direction === 'outbound' ? changedFields(message, change) : undefined;
       if (!message || !changes) return undefined;
       const now = new Date();
       const fields: Partial<Message> = changes.deliveryStatus ? { ...changes, statusChangedAt: now } : changes;
       const updated: Message = { ...message, ...fields };
-      await updateRow(manager, 'Message', messageId, fields);
-      if (reportedBy) {
-        await recordAudit(manager, reportedBy.actor, { action: reportedBy.action, entityType: 'message', entityId: messageId, before: valuesBefore(message, changes), after: { ...changes } });
-      }
+      const audit = reportedBy
+        ? [auditInsert(sql, reportedBy.actor, { action: reportedBy.action, entityType: 'message', entityId: messageId, before: valuesBefore(message, changes), after: { ...changes } })]
+        : [];
+      await sql.runAll([messageUpdate(sql, messageId, fields), ...audit]);
       await write([eventsOutboxRow([events.messageUpdated(updated, now)], now)]);
       return updated;
     });

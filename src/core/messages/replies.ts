@@ -1,6 +1,6 @@
 import type { Actor } from '../actor';
 import type { ChannelCatalog } from '../channels/catalog';
-import { recordAudit } from '../audit';
+import { auditInsert } from '../audit';
 import type { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
@@ -8,11 +8,12 @@ import { rememberIdempotent, replayIdempotent, type IdempotentRequest } from '..
 import type { Attachment, Message } from '../model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
 import { assertMayMessage } from '../contacts/consent';
-import { lockConversation } from '../conversations/update';
-import { repo } from '../model/schemas';
+import { NotFoundError } from '../errors';
+import { CONVERSATION_COLUMNS, entity, selectList, type Row } from '../model/raw-rows';
+import type { ChannelIdentity, Conversation } from '../model/types';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
-import { insertMessage, recordActivity } from './store';
+import { activityUpdate, messageInsert } from './store';
 
 export interface ReplyDeps {
   db: Database;
@@ -63,9 +64,10 @@ async function attemptReply(
       const stored = await replayIdempotent(manager, idempotency);
       if (stored) return { message: stored, replayed: true };
     }
-    const conversation = await lockConversation(manager, db, conversationId);
+    const sql = new Sql(manager, db.engine);
+    const { conversation, recipient } = await lockForReply(sql, conversationId);
     if (!input.private) catalog.assertAccepts(conversation.channel, input);
-    if (!input.private) assertMayMessage(await repo(manager, 'ChannelIdentity').findOneByOrFail({ id: conversation.identityId }));
+    if (!input.private) assertMayMessage(recipient);
     const now = new Date();
     const message: Message = {
       id: newId(),
@@ -84,17 +86,15 @@ async function attemptReply(
       metadata: { ...input.metadata, ...(actor.type === 'api_key' ? { apiKeyId: actor.id } : {}) },
       createdAt: now,
     };
-    const sql = new Sql(manager, db.engine);
-    await insertMessage(sql, message);
-    await recordAudit(manager, actor, {
+    const audit = auditInsert(sql, actor, {
       action: input.private ? 'note.created' : 'reply.created',
       entityType: 'message',
       entityId: message.id,
       after: { conversationId, private: input.private, attachments: input.attachments.length },
     });
-
     const firstResponse = !input.private && conversation.firstResponseAt === null;
-    const activity = await recordActivity(sql, message, firstResponse);
+    const { activity, update } = activityUpdate(sql, message, firstResponse);
+    await sql.runAll([messageInsert(sql, message), audit, update]);
 
     const happened = [events.messageCreated(message, now)];
     if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...activity }, ['firstResponseAt'], now));
@@ -105,4 +105,21 @@ async function attemptReply(
     if (idempotency) await rememberIdempotent(manager, idempotency, message);
     return { message, replayed: false };
   });
+}
+
+const CONVERSATION_SELECT = selectList('c', CONVERSATION_COLUMNS);
+
+/** The conversation replied to, locked (on PostgreSQL) so that replies and changes of it take turns, with whether its customer may be messaged. */
+async function lockForReply(sql: Sql, conversationId: string): Promise<{ conversation: Conversation; recipient: Pick<ChannelIdentity, 'address' | 'optedOutAt'> }> {
+  const [row] = await sql.rows<Row & { recipientAddress: string; recipientOptedOutAt: Date | string | null }>(
+    `SELECT ${CONVERSATION_SELECT}, i.address AS "recipientAddress", i."optedOutAt" AS "recipientOptedOutAt"
+       FROM conversations c JOIN channel_identities i ON i.id = c."identityId"
+      WHERE c.id = ?${sql.engine === 'postgres' ? ' FOR UPDATE OF c' : ''}`,
+    [conversationId],
+  );
+  if (!row) throw new NotFoundError(`Conversation ${conversationId}`);
+  return {
+    conversation: entity<Conversation>(sql, row, 'c', CONVERSATION_COLUMNS),
+    recipient: { address: row.recipientAddress, optedOutAt: sql.readDate(row.recipientOptedOutAt) },
+  };
 }

@@ -1,3 +1,4 @@
+import { MESSAGE_COLUMNS } from '../model/raw-rows';
 import type { Conversation, Message } from '../model/types';
 import type { Sql, Statement } from '../sql';
 import { messagePreview } from './preview';
@@ -52,4 +53,18 @@ export function activityUpdate(sql: Sql, message: Message, firstResponse: boolea
     [sql.date(at), activity.lastMessagePreview, sql.date(at), ...(firstResponse ? [sql.date(at)] : []), message.conversationId],
   );
   return { activity, update };
+}
+
+/** An UPDATE of a message's fields by id, each value stored as its column's kind asks (see raw-rows). */
+export function messageUpdate(sql: Sql, id: string, fields: Partial<Message>): Statement {
+  const entries = Object.entries(fields) as [keyof Message, unknown][];
+  const value = (column: keyof Message, v: unknown): unknown => {
+    if (v === null || v === undefined) return null;
+    const kind = MESSAGE_COLUMNS[column];
+    if (kind === 'date') return sql.date(v as Date);
+    if (kind === 'json') return sql.json(v);
+    if (kind === 'bool') return sql.bool(v === true);
+    return v;
+  };
+  return statement(`UPDATE messages SET ${entries.map(([column]) => `"${column}" = ?`).join(', ')} WHERE id = ?`, [...entries.map(([column, v]) => value(column, v)), id]);
 }
