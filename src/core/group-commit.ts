@@ -42,10 +42,11 @@ type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
  * for one commit (and one publish) per batch instead of one per unit. Every unit still resolves only
  * after the transaction that holds its writes has committed.
  *
- * A batch starts when `maxBatch` units are waiting, or `maxWaitMs` after the first of them; batches run
- * one at a time, and the units that arrive while one runs make up the next. One at a time keeps two
- * batches of one process from taking row locks in opposite orders (a deadlock on PostgreSQL); on
- * SQLite transactions take turns anyway.
+ * A batch starts when `maxBatch` units are waiting, or `maxWaitMs` after the first of them; the batches
+ * of a lane run one at a time, and the units that arrive while one runs make up the next. SQLite has one
+ * lane (its transactions take turns anyway); PostgreSQL a few, by key, so that batches that run side by
+ * side seldom want the same rows (two that take them in opposite orders deadlock; PostgreSQL then
+ * fails one, and its units run again alone).
  *
  * A unit that fails never takes its neighbours with it. On SQLite each unit runs inside a savepoint
  * (no round trip there), so the failed one is rolled back alone and the rest commit. On PostgreSQL a
@@ -54,24 +55,43 @@ type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
  * transaction of its own, and what it answers then is its answer: a unit that lost a race to a
  * neighbour's insert finds the neighbour's row, a unit with a bad row fails with its own error.
  */
+/** Units waiting for a batch, and whether a batch of theirs is running: batches of one lane run one at a time. */
+interface Lane<R> {
+  waiting: Pending<R>[];
+  timer: NodeJS.Timeout | undefined;
+  running: boolean;
+}
+
+/**
+ * Lanes on PostgreSQL: batches of different lanes run side by side on the pool. A unit's key (its sender,
+ * its conversation) picks its lane, so that the units of one sender or conversation, which lock the same
+ * rows, stay in one lane and never wait for each other across batches.
+ */
+const POSTGRES_LANES = 2;
+
 export class GroupCommit<R> {
-  private readonly waiting: Pending<R>[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly lanes: Lane<R>[];
+  private nextLane = 0;
 
   constructor(
     private readonly db: Database,
     private readonly settings: GroupCommitSettings,
     private readonly hooks: BatchHooks<R>,
     private readonly onBatch?: (report: BatchReport) => void,
-  ) {}
+  ) {
+    const count = db.engine === 'postgres' ? POSTGRES_LANES : 1;
+    this.lanes = Array.from({ length: count }, () => ({ waiting: [], timer: undefined, running: false }));
+  }
 
   get enabled(): boolean {
     return this.settings.maxWaitMs > 0 && this.settings.maxBatch > 1;
   }
 
-  /** Runs `work` in a batch's transaction (or alone, when group commit is off); resolves after commit. */
-  run<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a batch's transaction (or alone, when group commit is off); resolves after commit.
+   * `key`: what the work locks (a sender, a conversation); units of one key share a lane.
+   */
+  run<T extends R>(work: (manager: EntityManager) => Promise<T>, key?: string): Promise<T> {
     if (!this.enabled) return this.alone(work);
     return new Promise<T>((resolve, reject) => {
       let answer = (): void => undefined;
@@ -80,33 +100,40 @@ export class GroupCommit<R> {
         answer = () => resolve(value);
         return value;
       };
-      this.waiting.push({ work: attempt, committed: () => answer(), failed: reject, queuedAt: performance.now() });
-      this.schedule();
+      const lane = this.laneFor(key);
+      lane.waiting.push({ work: attempt, committed: () => answer(), failed: reject, queuedAt: performance.now() });
+      this.schedule(lane);
     });
   }
 
-  private schedule(): void {
-    if (this.running || this.waiting.length === 0) return;
-    if (this.waiting.length >= this.settings.maxBatch) {
-      this.start();
-      return;
-    }
-    const first = this.waiting[0];
-    const waited = first ? performance.now() - first.queuedAt : 0;
-    if (waited >= this.settings.maxWaitMs) this.start();
-    else this.timer ??= setTimeout(() => this.start(), this.settings.maxWaitMs - waited);
+  private laneFor(key: string | undefined): Lane<R> {
+    const count = this.lanes.length;
+    const index = key === undefined ? this.nextLane++ % count : hashOf(key) % count;
+    return this.lanes[index] ?? (this.lanes[0] as Lane<R>);
   }
 
-  private start(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.running) return;
-    const batch = this.waiting.splice(0, this.settings.maxBatch);
+  private schedule(lane: Lane<R>): void {
+    if (lane.running || lane.waiting.length === 0) return;
+    if (lane.waiting.length >= this.settings.maxBatch) {
+      this.start(lane);
+      return;
+    }
+    const first = lane.waiting[0];
+    const waited = first ? performance.now() - first.queuedAt : 0;
+    if (waited >= this.settings.maxWaitMs) this.start(lane);
+    else lane.timer ??= setTimeout(() => this.start(lane), this.settings.maxWaitMs - waited);
+  }
+
+  private start(lane: Lane<R>): void {
+    clearTimeout(lane.timer);
+    lane.timer = undefined;
+    if (lane.running) return;
+    const batch = lane.waiting.splice(0, this.settings.maxBatch);
     if (batch.length === 0) return;
-    this.running = true;
+    lane.running = true;
     void this.execute(batch).finally(() => {
-      this.running = false;
-      this.schedule();
+      lane.running = false;
+      this.schedule(lane);
     });
   }
 
@@ -159,4 +186,11 @@ export class GroupCommit<R> {
 
 function committed<R>(outcomes: readonly Outcome<R>[]): R[] {
   return outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+}
+
+/** A cheap, stable hash of a key (FNV-1a), for picking its lane. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

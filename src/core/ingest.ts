@@ -122,7 +122,7 @@ export class Ingestor {
       rows.push(...jobRows(input, message, now));
       await write(rows);
       return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id };
-    });
+    }, { key: `${input.channel}:${input.sender.address}` });
 
     const { logger } = this.options;
     const fields = { conversationId: result.conversationId, channel: input.channel, messageId: result.messageId };

@@ -65,6 +65,14 @@ export interface Unit {
   readonly write: (rows: readonly OutboxEvent[]) => Promise<void>;
 }
 
+export interface UnitOptions {
+  /**
+   * What the unit changes, for group commit (a sender's address, a conversation id): units with the same
+   * key are batched in one lane, never in two batches running side by side.
+   */
+  key?: string;
+}
+
 export interface OutboxStats {
   waiting: number;
   oldestAgeSeconds: number;
@@ -121,7 +129,7 @@ export class Outbox {
    * `unit.write`, published once it commits and never when it fails. With group commit on, concurrent
    * units share a transaction; each resolves once that transaction has committed.
    */
-  async runUnit<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
+  async runUnit<T>(work: (unit: Unit) => Promise<T>, options: UnitOptions = {}): Promise<T> {
     const result = await this.commits.run(async (manager): Promise<UnitRows & { value: T }> => {
       const rows: OutboxEvent[] = [];
       const value = await work({
@@ -132,7 +140,7 @@ export class Outbox {
         },
       });
       return { value, rows };
-    });
+    }, options.key);
     return result.value;
   }
 

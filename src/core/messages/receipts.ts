@@ -79,7 +79,7 @@ export class DeliveryReceipts {
       await sql.runAll([messageUpdate(sql, messageId, fields), ...audit]);
       await write([eventsOutboxRow([events.messageUpdated(updated, now)], now)]);
       return updated;
-    });
+    }, { key: messageId });
   }
 
   /** The outbound message a provider knows by its own id, for receipts that carry only that id. */

@@ -104,7 +104,7 @@ async function attemptReply(
 
     if (idempotency) await rememberIdempotent(manager, idempotency, message);
     return { message, replayed: false };
-  });
+  }, { key: conversationId });
 }
 
 const CONVERSATION_SELECT = selectList('c', CONVERSATION_COLUMNS);
