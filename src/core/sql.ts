@@ -52,7 +52,7 @@ export class Sql {
 
   async rows<T>(text: string, params: unknown[]): Promise<T[]> {
     const statement = this.engine === 'postgres' ? forPostgres(text) : text;
-    const driver = drivers.get(this.manager.connection);
+    const driver = drivers.get(this.manager.dataSource);
     // The caller names the columns it selects; the driver's rows are those columns.
     if (driver) return (await driver.query(this.manager, statement, params)) as T[];
     return this.manager.query<T[]>(statement, params);

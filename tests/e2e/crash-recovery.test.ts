@@ -22,6 +22,13 @@ interface Answer {
   duplicate?: boolean;
 }
 
+/** The group-commit batches a hub process wrote so far, and the units in them, from its /metrics. */
+async function groupCommitBatches(url: string): Promise<{ count: number; units: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const figure = (name: string) => Number(new RegExp(`^switchboard_db_group_commit_batch_size_${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { count: figure('count'), units: figure('sum') };
+}
+
 describe.each(ENGINES)('a hub SIGKILLed in the middle of ingest on %s', (engine) => {
   let t: TestEnvironment;
   let env: Record<string, string>;
@@ -35,7 +42,8 @@ describe.each(ENGINES)('a hub SIGKILLed in the middle of ingest on %s', (engine)
   beforeAll(async () => {
     t = createTestEnvironment(engine);
     // A fixed port: the restarted hub must come back where the client is sending.
-    env = { ...t.env, PORT: String(await freePort()), LOG_LEVEL: 'info' };
+    // Group commit on, as by default, named here because it is what this test is about: acknowledged only after the shared commit.
+    env = { ...t.env, PORT: String(await freePort()), LOG_LEVEL: 'info', DB_GROUP_COMMIT_MAX_WAIT_MS: '2', DB_GROUP_COMMIT_MAX_BATCH: '64' };
     apiKey = await createApiKeyWithCli(env, 'crash-test');
     subscriber = new Redis(redisUrl());
     const bus = new RedisEventBus(subscriber, t.prefix, pino({ level: 'silent' }));
@@ -125,6 +133,9 @@ describe.each(ENGINES)('a hub SIGKILLed in the middle of ingest on %s', (engine)
       throw new Error(`${describeError(error)}: ${missing().length} missing, e.g. ${missing().slice(0, 5).join(', ')}; hub output ends with:\n${current.tail()}`, { cause: error });
     });
 
+    // The restarted hub wrote its part of the burst in shared transactions: fewer commits than messages.
+    const batches = await groupCommitBatches(url);
+    expect(batches.units).toBeGreaterThan(batches.count);
     expect((await current.stop('SIGTERM')).code).toBe(0);
 
     dataSource = await openDatabase(t.config);

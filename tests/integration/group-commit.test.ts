@@ -1,0 +1,164 @@
+import type { EntityManager } from 'typeorm';
+import { GroupCommit, type BatchReport } from '../../src/core/group-commit';
+import { newId } from '../../src/core/ids';
+import { Sql } from '../../src/core/sql';
+import { ENGINES } from '../support/env';
+import { startTestHub, type TestHub } from '../support/hub';
+
+/**
+ * Group commit on both engines: units that arrive together share one transaction and each resolves only
+ * after that transaction committed; a unit that fails (a unique violation, its own error after writing)
+ * fails alone and takes nothing of its neighbours with it; settings of 0 turn it off.
+ */
+
+interface Written {
+  id: string;
+  manager: EntityManager;
+}
+
+describe.each(ENGINES)('group commit on %s', (engine) => {
+  let t: TestHub;
+
+  beforeAll(async () => {
+    t = await startTestHub(engine);
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  /** A group commit over the hub's database that records its batches and its commits. */
+  function groupCommit(settings: { maxWaitMs: number; maxBatch: number }) {
+    const reports: BatchReport[] = [];
+    const log: string[] = [];
+    const commits = new GroupCommit<Written>(
+      t.hub.db,
+      settings,
+      {
+        beforeCommit: () => Promise.resolve(),
+        afterCommit: (results) => log.push(`commit ${results.map((r) => r.id).join(',')}`),
+      },
+      (report) => reports.push(report),
+    );
+    return { commits, reports, log };
+  }
+
+  async function insertContact(manager: EntityManager, id: string): Promise<void> {
+    const sql = new Sql(manager, t.hub.db.engine);
+    const now = sql.date(new Date());
+    await sql.run(`INSERT INTO contacts (id, name, email, phone, attributes, "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)`, [id, 'Group', null, null, '{}', now, now]);
+  }
+
+  async function stored(ids: string[]): Promise<string[]> {
+    const sql = new Sql(t.hub.db.manager, t.hub.db.engine);
+    const rows = await sql.rows<{ id: string }>(`SELECT id FROM contacts WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+    return rows.map((row) => row.id).sort();
+  }
+
+  function unit(id: string) {
+    return async (manager: EntityManager): Promise<Written> => {
+      await insertContact(manager, id);
+      return { id, manager };
+    };
+  }
+
+  it('runs units that arrive together in one transaction and answers each after its commit', async () => {
+    const { commits, reports, log } = groupCommit({ maxWaitMs: 1000, maxBatch: 8 });
+    const ids = Array.from({ length: 8 }, () => newId());
+    const answers = await Promise.all(
+      ids.map((id) =>
+        commits.run(unit(id), 'one-sender').then((written) => {
+          log.push(`answered ${written.id}`);
+          return written;
+        }),
+      ),
+    );
+
+    // A full batch starts at once (not after the 1 s wait), on one transaction's manager.
+    expect(reports).toEqual([{ size: 8, waitedMs: expect.any(Number) as number, retriedAlone: 0 }]);
+    expect(reports[0]?.waitedMs).toBeLessThan(1000);
+    expect(new Set(answers.map((answer) => answer.manager)).size).toBe(1);
+    expect(log[0]).toBe(`commit ${ids.join(',')}`);
+    expect(log.slice(1).sort()).toEqual(ids.map((id) => `answered ${id}`).sort());
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
+  it('starts a batch that is not full once its first unit has waited the longest wait', async () => {
+    const { commits, reports } = groupCommit({ maxWaitMs: 5, maxBatch: 100 });
+    const ids = [newId(), newId()];
+    await Promise.all(ids.map((id) => commits.run(unit(id), 'one-sender')));
+    expect(reports.map((report) => report.size)).toEqual([2]);
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
+  it('fails a unit that breaks a unique key alone; its neighbours commit', async () => {
+    const taken = newId();
+    await t.hub.db.transaction((manager) => insertContact(manager, taken));
+    const { commits, reports } = groupCommit({ maxWaitMs: 1000, maxBatch: 5 });
+    const ids = [newId(), newId(), taken, newId(), newId()];
+
+    const outcomes = await Promise.allSettled(ids.map((id) => commits.run(unit(id), 'one-sender')));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const good = ids.filter((id) => id !== taken);
+    expect(await stored(good)).toEqual([...good].sort());
+    // SQLite rolls the failed unit back to its savepoint; PostgreSQL rolls back the batch and runs each unit again alone.
+    expect(reports[0]?.retriedAlone).toBe(engine === 'sqlite' ? 1 : 5);
+  });
+
+  it('keeps nothing of a unit that throws after writing, and passes its error on', async () => {
+    const { commits } = groupCommit({ maxWaitMs: 1000, maxBatch: 3 });
+    const thrower = newId();
+    const ids = [newId(), thrower, newId()];
+    const outcomes = await Promise.allSettled(
+      ids.map((id) =>
+        commits.run(async (manager) => {
+          await insertContact(manager, id);
+          if (id === thrower) throw new Error('changed its mind');
+          return { id, manager };
+        }, 'one-sender'),
+      ),
+    );
+
+    expect(outcomes[1]).toEqual({ status: 'rejected', reason: new Error('changed its mind') });
+    expect(await stored(ids)).toEqual(ids.filter((id) => id !== thrower).sort());
+  });
+
+  it(`spreads units without a key over ${engine === 'postgres' ? 'two lanes whose batches run side by side' : 'its one lane'}`, async () => {
+    const { commits, reports } = groupCommit({ maxWaitMs: 20, maxBatch: 100 });
+    const ids = Array.from({ length: 6 }, () => newId());
+    await Promise.all(ids.map((id) => commits.run(unit(id))));
+    expect(reports.map((report) => report.size)).toEqual(engine === 'postgres' ? [3, 3] : [6]);
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
+  it('runs every unit in a transaction of its own when either setting is 0', async () => {
+    for (const settings of [
+      { maxWaitMs: 0, maxBatch: 50 },
+      { maxWaitMs: 2, maxBatch: 0 },
+    ]) {
+      const { commits, reports, log } = groupCommit(settings);
+      const ids = [newId(), newId(), newId()];
+      const answers = await Promise.all(ids.map((id) => commits.run(unit(id))));
+      expect(commits.enabled).toBe(false);
+      expect(new Set(answers.map((answer) => answer.manager)).size).toBe(3);
+      expect(reports).toEqual([]);
+      expect(log).toHaveLength(3);
+    }
+  });
+
+  it('shows its batches in the metrics after a burst of ingests', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        t
+          .request('/api/v1/inbound', { method: 'POST', json: { sourceId: `burst-${n}`, contact: { externalId: `burst-${n % 4}` }, body: `message ${n}` } })
+          .then((res) => expect(res.status).toBe(202)),
+      ),
+    );
+    const metrics = String((await t.request('/metrics', { key: null })).body);
+    const count = Number(/^switchboard_db_group_commit_batch_size_count (\d+)/m.exec(metrics)?.[1]);
+    const sum = Number(/^switchboard_db_group_commit_batch_size_sum (\d+)/m.exec(metrics)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    expect(sum).toBeGreaterThanOrEqual(20);
+    expect(metrics).toMatch(/^switchboard_db_group_commit_wait_seconds_count \d+/m);
+  });
+});
