@@ -61,10 +61,18 @@ export function postJson(agent: HttpAgent, url: URL, headers: Record<string, str
   });
 }
 
-/** Why the signal aborted: a TimeoutError for AbortSignal.timeout (a DOMException, which is an Error). */
+/**
+ * Why the signal aborted: a TimeoutError for AbortSignal.timeout. That is a DOMException, an Error in
+ * the realm that made it but not `instanceof Error` in another (a test's VM), so its name and message
+ * are carried over to an Error of this one.
+ */
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'aborted');
+  if (reason instanceof Error) return reason;
+  const { name, message } = (typeof reason === 'object' && reason !== null ? reason : {}) as { name?: unknown; message?: unknown };
+  const error = new Error(typeof message === 'string' ? message : 'aborted');
+  if (typeof name === 'string') error.name = name;
+  return error;
 }
 
 /** Up to MAX_ANSWER_BYTES of the answer; on more, the rest is not waited for (the socket is dropped). */
