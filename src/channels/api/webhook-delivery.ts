@@ -1,7 +1,9 @@
+import type { Agent } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { RetryableDeliveryError } from '../../core/errors';
 import type { ChannelAdapter, OutboundDelivery, SendContext, SendReceipt } from '../../core/ports/channel-adapter';
 import { httpFailure } from '../retry-after';
+import { keepAliveAgent, postJson, type JsonAnswer } from './post-json';
 
 export interface WebhookTarget {
   url: string;
@@ -56,39 +58,43 @@ export class ApiChannelDelivery implements ChannelAdapter {
   // The integration reports receipts with POST /api/v1/messages/:id/status.
   readonly capabilities = { attachments: true, receipts: 'push', threads: false } as const;
   private readonly webhook?: Webhook;
+  private readonly url?: URL;
+  /** One pool of kept-alive connections per adapter: a reply reuses the last one's connection. */
+  private readonly agent?: Agent;
 
-  constructor(private readonly target: WebhookTarget | undefined) {
+  constructor(target: WebhookTarget | undefined) {
     this.webhook = target ? new Webhook(target.secret) : undefined;
+    this.url = target ? new URL(target.url) : undefined;
+    this.agent = this.url ? keepAliveAgent(this.url) : undefined;
   }
 
   async send(delivery: OutboundDelivery, context: SendContext): Promise<SendReceipt> {
-    if (!this.target || !this.webhook) return { status: 'sent' };
+    if (!this.webhook || !this.url || !this.agent) return { status: 'sent' };
     const body = JSON.stringify(replyPayload(delivery));
     const now = new Date();
     const id = context.idempotencyKey;
-    let response: Response;
+    let response: JsonAnswer;
     try {
-      response = await fetch(this.target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
+      // A redirect is a misconfigured URL, not a passing fault: it is reported, not followed or retried.
+      response = await postJson(
+        this.agent,
+        this.url,
+        {
           'webhook-id': id,
           'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
           'webhook-signature': this.webhook.sign(id, now, body),
         },
         body,
-        signal: context.signal,
-        // A redirect is a misconfigured URL, not a passing fault: it is reported, not followed or retried.
-        redirect: 'manual',
-      });
+        context.signal,
+      );
     } catch (error) {
       const cause = error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
       throw new RetryableDeliveryError(`webhook request failed: ${cause}`);
     }
-    const text = await response.text().catch(() => '');
-    if (response.ok) return { status: 'sent', externalId: integrationId(text) };
+    const { status, retryAfter, text } = response;
+    if (status >= 200 && status < 300) return { status: 'sent', externalId: integrationId(text) };
     const detail = text.slice(0, 200);
-    const message = `webhook answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
-    throw httpFailure(response.status, response.headers.get('retry-after'), message);
+    const message = `webhook answered HTTP ${status}${detail ? `: ${detail}` : ''}`;
+    throw httpFailure(status, retryAfter, message);
   }
 }
