@@ -209,7 +209,7 @@ export async function measureReplyThroughput(options: ReplyThroughputOptions): P
     deliveryQueue.on('error', () => undefined);
     stops.unshift(() => deliveryQueue.close());
 
-    const baseline = await startReplyBaseline(options.redisUrl, uniqueId('replybase'), baselineReceiver.url, benchHub.config.workerConcurrency);
+    const baseline = await startReplyBaseline(options.redisUrl, uniqueId('replybase'), baselineReceiver.url, benchHub.config.deliveryConcurrency);
     stops.unshift(() => baseline.stop());
 
     const conversationIds = await openConversations(benchHub, options.conversations);

@@ -170,6 +170,12 @@ export const settings = {
     schema: integer(1, 50),
     default: '8',
   }),
+  deliveryConcurrency: setting({
+    env: 'DELIVERY_CONCURRENCY',
+    description: "Replies each worker process sends at once. A send mostly waits on the channel's API, so this is set apart from (and higher than) WORKER_CONCURRENCY.",
+    schema: integer(1, 1000),
+    default: '64',
+  }),
   outboxRelayIntervalMs: setting({
     env: 'OUTBOX_RELAY_INTERVAL_MS',
     description: 'How often the relay looks for outbox rows that were not published to Redis.',

@@ -18,6 +18,7 @@ export async function startWorkerRole(config: Config, deps: { db: Database; redi
     connection: deps.redis.consumer,
     prefix: config.redisPrefix,
     concurrency: config.workerConcurrency,
+    deliveryConcurrency: config.deliveryConcurrency,
     relayIntervalMs: config.outboxRelayIntervalMs,
     db: deps.db,
     bus: deps.core.bus,

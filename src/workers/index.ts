@@ -24,6 +24,8 @@ export interface WorkerOptions {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** The delivery queue's own concurrency: its jobs mostly wait on channels' APIs. */
+  deliveryConcurrency: number;
   relayIntervalMs: number;
   db: Database;
   bus: EventBus;
@@ -96,7 +98,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     const worker = new Worker(queue, (job: Job, token?: string) => runJob(job, token, () => Promise.resolve(processor(job, token))), {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency,
+      concurrency: queue === DELIVERY_QUEUE ? options.deliveryConcurrency : options.concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED_COUNT,

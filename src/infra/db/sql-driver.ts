@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import type { SqlDriver } from '../../core/sql';
 
 /** Statement texts are few and fixed; a runaway of dynamic texts starts the cache over rather than grow. */
@@ -62,8 +62,26 @@ function postgresDriver(pool: Queryable): SqlDriver {
   };
 }
 
+/**
+ * Errors as `manager.query` raises them (a QueryFailedError with the driver's error and its code), so
+ * that whatever handles a failed statement (a unique violation, say) need not know which way it ran.
+ */
+function failingAsTypeOrm(driver: SqlDriver): SqlDriver {
+  return {
+    async query(manager, text, params) {
+      try {
+        return await driver.query(manager, text, params);
+      } catch (error) {
+        // Not `instanceof Error`: a native driver's errors may come from another realm (jest's, in tests).
+        if (typeof error !== 'object' || error === null) throw error;
+        throw new QueryFailedError(text, params, error as Error);
+      }
+    },
+  };
+}
+
 /** The driver under a data source TypeORM opened, for the statements of the hot path. */
 export function sqlDriverOf(dataSource: DataSource): SqlDriver {
-  if (dataSource.options.type === 'postgres') return postgresDriver((dataSource.driver as unknown as { master: Pool }).master);
-  return sqliteDriver((dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection);
+  if (dataSource.options.type === 'postgres') return failingAsTypeOrm(postgresDriver((dataSource.driver as unknown as { master: Pool }).master));
+  return failingAsTypeOrm(sqliteDriver((dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection));
 }
