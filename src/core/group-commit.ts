@@ -43,7 +43,9 @@ type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
  * after the transaction that holds its writes has committed.
  *
  * A batch starts when `maxBatch` units are waiting, or `maxWaitMs` after the first of them; the batches
- * of a lane run one at a time, and the units that arrive while one runs make up the next. SQLite has one
+ * of a lane run one at a time, and the units that arrive while one runs make up the next. A unit that
+ * finds its lane quiet (no batch within the last `maxWaitMs`) starts at once, alone: at a trickle, group
+ * commit adds no latency; in a burst, batches fill while the one before commits. SQLite has one
  * lane (its transactions take turns anyway); PostgreSQL a few, by key, so that batches that run side by
  * side seldom want the same rows (two that take them in opposite orders deadlock; PostgreSQL then
  * fails one, and its units run again alone).
@@ -60,6 +62,8 @@ interface Lane<R> {
   waiting: Pending<R>[];
   timer: NodeJS.Timeout | undefined;
   running: boolean;
+  /** When its last batch ended: a lane quiet for longer has nobody to wait for. */
+  lastEndedAt: number;
 }
 
 /**
@@ -80,7 +84,7 @@ export class GroupCommit<R> {
     private readonly onBatch?: (report: BatchReport) => void,
   ) {
     const count = db.engine === 'postgres' ? POSTGRES_LANES : 1;
-    this.lanes = Array.from({ length: count }, () => ({ waiting: [], timer: undefined, running: false }));
+    this.lanes = Array.from({ length: count }, () => ({ waiting: [], timer: undefined, running: false, lastEndedAt: -Infinity }));
   }
 
   get enabled(): boolean {
@@ -119,8 +123,11 @@ export class GroupCommit<R> {
       return;
     }
     const first = lane.waiting[0];
-    const waited = first ? performance.now() - first.queuedAt : 0;
-    if (waited >= this.settings.maxWaitMs) this.start(lane);
+    const now = performance.now();
+    const waited = first ? now - first.queuedAt : 0;
+    // A unit that comes to a quiet lane starts at once: waiting would only add to its latency.
+    const quiet = now - lane.lastEndedAt > this.settings.maxWaitMs && lane.waiting.length === 1;
+    if (quiet || waited >= this.settings.maxWaitMs) this.start(lane);
     else lane.timer ??= setTimeout(() => this.start(lane), this.settings.maxWaitMs - waited);
   }
 
@@ -133,6 +140,7 @@ export class GroupCommit<R> {
     lane.running = true;
     void this.execute(batch).finally(() => {
       lane.running = false;
+      lane.lastEndedAt = performance.now();
       this.schedule(lane);
     });
   }

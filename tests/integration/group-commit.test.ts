@@ -54,6 +54,24 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
     return rows.map((row) => row.id).sort();
   }
 
+  /**
+   * A unit that keeps its lane busy until released: the units that come meanwhile wait for the next
+   * batch, as they do in a burst (a unit that finds its lane quiet starts at once, alone).
+   */
+  function blocker() {
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const id = newId();
+    return {
+      release,
+      work: async (manager: EntityManager): Promise<Written> => {
+        await released;
+        await insertContact(manager, id);
+        return { id, manager };
+      },
+    };
+  }
+
   function unit(id: string) {
     return async (manager: EntityManager): Promise<Written> => {
       await insertContact(manager, id);
@@ -63,8 +81,10 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
 
   it('runs units that arrive together in one transaction and answers each after its commit', async () => {
     const { commits, reports, log } = groupCommit({ maxWaitMs: 1000, maxBatch: 8 });
+    const busy = blocker();
+    const first = commits.run(busy.work, 'one-sender');
     const ids = Array.from({ length: 8 }, () => newId());
-    const answers = await Promise.all(
+    const all = Promise.all(
       ids.map((id) =>
         commits.run(unit(id), 'one-sender').then((written) => {
           log.push(`answered ${written.id}`);
@@ -72,22 +92,42 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
         }),
       ),
     );
+    busy.release();
+    await first;
+    const answers = await all;
 
-    // A full batch starts at once (not after the 1 s wait), on one transaction's manager.
-    expect(reports).toEqual([{ size: 8, waitedMs: expect.any(Number) as number, retriedAlone: 0 }]);
-    expect(reports[0]?.waitedMs).toBeLessThan(1000);
+    // The full batch starts as soon as the lane is free (not after the 1 s wait), on one transaction's manager.
+    expect(reports.map((report) => [report.size, report.retriedAlone])).toEqual([
+      [1, 0],
+      [8, 0],
+    ]);
+    expect(reports[1]?.waitedMs).toBeLessThan(1000);
     expect(new Set(answers.map((answer) => answer.manager)).size).toBe(1);
-    expect(log[0]).toBe(`commit ${ids.join(',')}`);
-    expect(log.slice(1).sort()).toEqual(ids.map((id) => `answered ${id}`).sort());
+    const batchLog = log.slice(log.indexOf(`commit ${ids.join(',')}`));
+    expect(batchLog[0]).toBe(`commit ${ids.join(',')}`);
+    expect(batchLog.slice(1).sort()).toEqual(ids.map((id) => `answered ${id}`).sort());
     expect(await stored(ids)).toEqual([...ids].sort());
   });
 
   it('starts a batch that is not full once its first unit has waited the longest wait', async () => {
     const { commits, reports } = groupCommit({ maxWaitMs: 5, maxBatch: 100 });
+    const busy = blocker();
+    const first = commits.run(busy.work, 'one-sender');
     const ids = [newId(), newId()];
-    await Promise.all(ids.map((id) => commits.run(unit(id), 'one-sender')));
-    expect(reports.map((report) => report.size)).toEqual([2]);
+    const rest = Promise.all(ids.map((id) => commits.run(unit(id), 'one-sender')));
+    busy.release();
+    await Promise.all([first, rest]);
+    expect(reports.map((report) => report.size)).toEqual([1, 2]);
     expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
+  it('starts a unit that finds its lane quiet at once, without waiting for others', async () => {
+    const { commits, reports } = groupCommit({ maxWaitMs: 60_000, maxBatch: 100 });
+    const id = newId();
+    await commits.run(unit(id), 'one-sender');
+    expect(reports.map((report) => report.size)).toEqual([1]);
+    expect(reports[0]?.waitedMs).toBeLessThan(1000);
+    expect(await stored([id])).toEqual([id]);
   });
 
   it('fails a unit that breaks a unique key alone; its neighbours commit', async () => {
@@ -96,20 +136,27 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
     const { commits, reports } = groupCommit({ maxWaitMs: 1000, maxBatch: 5 });
     const ids = [newId(), newId(), taken, newId(), newId()];
 
-    const outcomes = await Promise.allSettled(ids.map((id) => commits.run(unit(id), 'one-sender')));
+    const busy = blocker();
+    const first = commits.run(busy.work, 'one-sender');
+    const settled = Promise.allSettled(ids.map((id) => commits.run(unit(id), 'one-sender')));
+    busy.release();
+    await first;
+    const outcomes = await settled;
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     const good = ids.filter((id) => id !== taken);
     expect(await stored(good)).toEqual([...good].sort());
     // SQLite rolls the failed unit back to its savepoint; PostgreSQL rolls back the batch and runs each unit again alone.
-    expect(reports[0]?.retriedAlone).toBe(engine === 'sqlite' ? 1 : 5);
+    expect(reports[1]?.retriedAlone).toBe(engine === 'sqlite' ? 1 : 5);
   });
 
   it('keeps nothing of a unit that throws after writing, and passes its error on', async () => {
     const { commits } = groupCommit({ maxWaitMs: 1000, maxBatch: 3 });
     const thrower = newId();
     const ids = [newId(), thrower, newId()];
-    const outcomes = await Promise.allSettled(
+    const busy = blocker();
+    const first = commits.run(busy.work, 'one-sender');
+    const settled = Promise.allSettled(
       ids.map((id) =>
         commits.run(async (manager) => {
           await insertContact(manager, id);
@@ -118,6 +165,9 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
         }, 'one-sender'),
       ),
     );
+    busy.release();
+    await first;
+    const outcomes = await settled;
 
     expect(outcomes[1]).toEqual({ status: 'rejected', reason: new Error('changed its mind') });
     expect(await stored(ids)).toEqual(ids.filter((id) => id !== thrower).sort());
@@ -125,9 +175,14 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
 
   it(`spreads units without a key over ${engine === 'postgres' ? 'two lanes whose batches run side by side' : 'its one lane'}`, async () => {
     const { commits, reports } = groupCommit({ maxWaitMs: 20, maxBatch: 100 });
+    const busy = [blocker(), blocker()];
+    const first = busy.map((b) => commits.run(b.work));
     const ids = Array.from({ length: 6 }, () => newId());
-    await Promise.all(ids.map((id) => commits.run(unit(id))));
-    expect(reports.map((report) => report.size)).toEqual(engine === 'postgres' ? [3, 3] : [6]);
+    const rest = Promise.all(ids.map((id) => commits.run(unit(id))));
+    for (const b of busy) b.release();
+    await Promise.all([...first, rest]);
+    // PostgreSQL: each blocker alone in its lane, then each lane's three; SQLite: one blocker, then the other with the six.
+    expect(reports.map((report) => report.size).sort()).toEqual(engine === 'postgres' ? [1, 1, 3, 3] : [1, 7]);
     expect(await stored(ids)).toEqual([...ids].sort());
   });
 

@@ -54,19 +54,18 @@ export class RedisRateLimits implements RateLimits {
 
   async take(actions: readonly RateLimitedAction[], subject: RateLimitSubject): Promise<void> {
     const counters = actions.flatMap((action) => this.countersOf(action, subject));
-    const taken: Counter[] = [];
-    for (const counter of counters) {
-      try {
-        await counter.limiter.consume(counter.key);
-        taken.push(counter);
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-        // Give back what this request already took: it is refused as a whole.
-        await Promise.all(taken.map((earlier) => earlier.limiter.reward(earlier.key)));
-        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new TooManyRequestsError(`Too many ${WHAT[counter.action]}; try again in ${seconds} seconds.`, seconds);
-      }
-    }
+    // All at once: one round trip of latency for the request, however many counters it takes from.
+    const outcomes = await Promise.allSettled(counters.map((counter) => counter.limiter.consume(counter.key)));
+    const refusedAt = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+    if (refusedAt === -1) return;
+    const refusal = outcomes[refusedAt];
+    const reason: unknown = refusal?.status === 'rejected' ? refusal.reason : undefined;
+    // Give back what this request took: it is refused as a whole.
+    await Promise.all(counters.filter((_, i) => outcomes[i]?.status === 'fulfilled').map((counter) => counter.limiter.reward(counter.key)));
+    if (!(reason instanceof RateLimiterRes)) throw reason;
+    const counter = counters[refusedAt];
+    const seconds = Math.max(1, Math.ceil(reason.msBeforeNext / 1000));
+    throw new TooManyRequestsError(`Too many ${counter ? WHAT[counter.action] : 'requests'}; try again in ${seconds} seconds.`, seconds);
   }
 
   private countersOf(action: RateLimitedAction, subject: RateLimitSubject): Counter[] {
