@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { ApiKeyAuthenticator } from '../core/api-keys';
 import type { Metrics } from '../infra/metrics';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { requireApiKey } from '../http/auth';
 import { errorHandler, notFound } from '../http/errors';
 import { requestLineGuard } from '../http/input-guards';
+import { requestLog } from '../http/request-log';
 import { jsonBody } from '../http/json-body';
 import { ApiRoutes, type RouteSpec } from '../http/route';
 import { buildOpenApi, OPENAPI_PATH } from './openapi';
@@ -31,29 +30,6 @@ export interface AppOptions {
   version: string;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-function requestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customProps: (_req, res) => {
-      const conversationId = (res as express.Response).locals.conversationId;
-      return conversationId ? { conversationId } : {};
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
-}
-
 /** Records request durations by route template (`/api/v1/conversations/:id`, not each id). */
 function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -73,7 +49,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
-  app.use(requestLogger(options.logger));
+  app.use(requestLog(options.logger));
   app.use(httpMetrics(options.metrics));
   app.use(helmet());
   // Before every router, the channels' included: no route sees a path or query it cannot decode.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import express from 'express';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
+import { requestLog } from '../../src/http/request-log';
 import { errorHandler } from '../../src/http/errors';
 import { defaultBundlePath, widgetAssetRoutes } from '../../src/channels/widget/assets';
 import { listenLocally, type LocalServer } from '../support/local-server';
@@ -41,7 +41,7 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
 
 async function serve(bundlePath: string): Promise<LocalServer> {
   const app = express();
-  app.use(pinoHttp({ logger: pino({ level: 'silent' }) }));
+  app.use(requestLog(pino({ level: 'silent' })));
   app.use(widgetAssetRoutes({ bundlePath }));
   app.use(errorHandler);
   return listenLocally(app.listen(0, '127.0.0.1'));

@@ -2,9 +2,9 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { errorHandler, notFound } from '../../src/http/errors';
+import { requestLog } from '../../src/http/request-log';
 import { jsonBody } from '../../src/http/json-body';
 import { parseInput } from '../../src/http/validation';
 import {
@@ -40,7 +40,7 @@ const STATUS_OF_KIND: [ErrorKind, number][] = [
 /** A tiny app with the hub's error handling: each route fails in one way. */
 function buildApp(): Express {
   const app = express();
-  app.use(pinoHttp({ logger: pino({ level: 'silent' }) }));
+  app.use(requestLog(pino({ level: 'silent' })));
   const fail = (path: string, error: () => unknown) =>
     app.get(path, () => {
       throw error();
