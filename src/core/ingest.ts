@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { applyConsent, type Consent } from './contacts/consent';
 import { knownSender, newSender, senderLookup, type KnownIdentity, type Sender } from './contacts/resolve-sender';
-import { findOrOpenConversation } from './conversations/find-or-open';
+import { findOrOpenConversation, placeFrom, placeQuery, type ArrivalRoute, type Place, type PlaceRow } from './conversations/find-or-open';
 import { followUpsOfContactCancel } from './follow-ups/follow-ups';
 import type { Database } from './database';
 import { events, type DomainEvent } from './events';
@@ -88,16 +88,16 @@ export class Ingestor {
     const { db, outbox, reopenWindowMs } = this.options;
     const result = await outbox.runUnit(async ({ manager, write }) => {
       const sql = new Sql(manager, db.engine);
-      // Three statements in the common case (a known sender in an open conversation): what is known of the
-      // message and its sender, where it goes, and its writes, which PostgreSQL takes as one.
-      const seen = await lookUp(sql, input);
+      // Two statements in the common case (a known sender in an open conversation): what is known of the
+      // message, its sender and where it goes; then its writes, which PostgreSQL takes as one.
+      const route = { channelAddress: input.channelAddress, threadId: input.threadId, continuesLatest: input.continuesLatest, subject: input.subject };
+      const seen = await lookUp(sql, input, route);
       if (seen.duplicate) return { duplicate: true, ...seen.duplicate };
 
       const now = new Date();
       const sender = seen.identity ? await knownSender(sql, input.channel, input.sender, seen.identity, now) : await newSender(sql, input.channel, input.sender, now);
       const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
-      const route = { channelAddress: input.channelAddress, threadId: input.threadId, continuesLatest: input.continuesLatest, subject: input.subject };
-      const change = await findOrOpenConversation(manager, sql, identity, route, now, reopenWindowMs);
+      const change = await findOrOpenConversation(manager, sql, identity, route, now, reopenWindowMs, seen.place);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
       const message = inboundMessage(input, identity.contactId, conversationId, now);
@@ -141,27 +141,35 @@ interface Seen {
   duplicate?: { messageId: string; conversationId: string; contactId: string };
   /** The sender's identity (locked on PostgreSQL), when the hub knows the address. */
   identity?: KnownIdentity;
+  /** Where the message goes, as read with the identity. */
+  place?: Place;
 }
 
-/** One statement: whether the message is in already, and the sender's identity with its contact. */
-async function lookUp(sql: Sql, input: InboundMessage): Promise<Seen> {
+type SeenRow = Partial<KnownIdentity> & PlaceRow & { duplicateMessageId: string | null; duplicateConversationId: string | null; duplicateContactId: string | null };
+
+/** One statement: whether the message is in already, the sender's identity with its contact, and the message's place. */
+async function lookUp(sql: Sql, input: InboundMessage, route: ArrivalRoute): Promise<Seen> {
   const sender = senderLookup(sql, input.channel, input.sender.address);
-  const [row] = await sql.rows<Partial<KnownIdentity> & { duplicateMessageId: string | null; duplicateConversationId: string | null; duplicateContactId: string | null }>(
+  const place = placeQuery(route, input.channel, { sql: 's.id', params: [] });
+  const [row] = await sql.rows<SeenRow>(
     `WITH duplicate AS (
        SELECT m.id AS "messageId", m."conversationId" AS "conversationId", c."contactId" AS "contactId"
          FROM messages m JOIN conversations c ON c.id = m."conversationId"
         WHERE m.channel = ? AND m.direction = 'inbound' AND m."externalId" = ?),
      sender AS (${sender.text})
      SELECT d."messageId" AS "duplicateMessageId", d."conversationId" AS "duplicateConversationId", d."contactId" AS "duplicateContactId",
-            s.id, s."contactId", s."optedOutAt", s."createdAt", s.name, s.email, s.phone
-       FROM (SELECT 1 AS one) one LEFT JOIN duplicate d ON 1 = 1 LEFT JOIN sender s ON 1 = 1`,
-    [input.channel, input.externalId, ...sender.params],
+            s.id, s."contactId", s."optedOutAt", s."createdAt", s.name, s.email, s.phone${place.columns.map((column) => `, ${column}`).join('')}
+       FROM (SELECT 1 AS one) one LEFT JOIN duplicate d ON 1 = 1 LEFT JOIN sender s ON 1 = 1 ${place.joins.join(' ')}`,
+    [input.channel, input.externalId, ...sender.params, ...place.params],
   );
   if (row?.duplicateMessageId && row.duplicateConversationId && row.duplicateContactId) {
     return { duplicate: { messageId: row.duplicateMessageId, conversationId: row.duplicateConversationId, contactId: row.duplicateContactId } };
   }
   if (!row?.id || !row.contactId || row.createdAt === undefined) return {};
-  return { identity: { id: row.id, contactId: row.contactId, optedOutAt: row.optedOutAt ?? null, createdAt: row.createdAt, name: row.name ?? null, email: row.email ?? null, phone: row.phone ?? null } };
+  return {
+    identity: { id: row.id, contactId: row.contactId, optedOutAt: row.optedOutAt ?? null, createdAt: row.createdAt, name: row.name ?? null, email: row.email ?? null, phone: row.phone ?? null },
+    place: placeFrom(sql, row),
+  };
 }
 
 function jobRows(input: InboundMessage, message: Message, now: Date): OutboxEvent[] {

@@ -22,7 +22,7 @@ export interface ArrivalRoute {
   subject?: string;
 }
 
-interface PlaceRow {
+export interface PlaceRow {
   threadId?: string | null;
   threadStatus?: ConversationStatus | null;
   threadResolvedAt?: Date | string | null;
@@ -39,42 +39,58 @@ interface Candidate {
 }
 
 /** Where a message goes: the conversation it may continue, and the team of the inbox it came to. */
-interface Place {
+export interface Place {
   candidate: Candidate | undefined;
   teamId: string | null;
 }
 
+/** The columns and joins that read a message's place, to stand in a statement of their own or in another one's. */
+export interface PlaceQuery {
+  columns: string[];
+  joins: string[];
+  params: unknown[];
+}
+
 /**
- * One statement reads all a message's placing needs: the conversation its thread key names (when it is
- * of the same channel), the identity's latest conversation with the same business address, and the team
- * of the inbox written to. It runs after the identity is locked, so that it sees what a concurrent
- * message from the same sender committed meanwhile.
+ * What placing a message reads: the conversation its thread key names (when it is of the same
+ * channel), the identity's latest conversation with the same business address, and the team of the
+ * inbox written to. `identity`: the SQL that names the identity's id (a placeholder, or a column of the
+ * statement this is part of).
  */
-async function placeOf(sql: Sql, identity: ChannelIdentity, route: ArrivalRoute): Promise<Place> {
-  const columns: string[] = [];
-  const joins: string[] = [];
-  const params: unknown[] = [];
+export function placeQuery(route: ArrivalRoute, channel: string, identity: { sql: string; params: unknown[] }): PlaceQuery {
+  const query: PlaceQuery = { columns: [], joins: [], params: [] };
   if (route.threadId !== undefined) {
-    columns.push('t.id AS "threadId"', 't.status AS "threadStatus"', 't."resolvedAt" AS "threadResolvedAt"');
-    joins.push('LEFT JOIN conversations t ON t.id = ? AND t.channel = ?');
-    params.push(route.threadId, identity.channel);
+    query.columns.push('t.id AS "threadId"', 't.status AS "threadStatus"', 't."resolvedAt" AS "threadResolvedAt"');
+    query.joins.push('LEFT JOIN conversations t ON t.id = ? AND t.channel = ?');
+    query.params.push(route.threadId, channel);
   }
   if (route.continuesLatest !== false) {
     const sameAddress = route.channelAddress === undefined ? '"channelAddress" IS NULL' : '"channelAddress" = ?';
-    columns.push('l.id AS "latestId"', 'l.status AS "latestStatus"', 'l."resolvedAt" AS "latestResolvedAt"');
-    joins.push(`LEFT JOIN conversations l ON l.id = (SELECT id FROM conversations WHERE "identityId" = ? AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1)`);
-    params.push(identity.id, ...(route.channelAddress === undefined ? [] : [route.channelAddress]));
+    query.columns.push('l.id AS "latestId"', 'l.status AS "latestStatus"', 'l."resolvedAt" AS "latestResolvedAt"');
+    query.joins.push(`LEFT JOIN conversations l ON l.id = (SELECT id FROM conversations WHERE "identityId" = ${identity.sql} AND ${sameAddress} ORDER BY "createdAt" DESC LIMIT 1)`);
+    query.params.push(...identity.params, ...(route.channelAddress === undefined ? [] : [route.channelAddress]));
   }
   if (route.channelAddress !== undefined) {
-    columns.push('ib."teamId" AS "teamId"');
-    joins.push('LEFT JOIN inboxes ib ON ib.channel = ? AND ib.address = ?');
-    params.push(identity.channel, route.channelAddress);
+    query.columns.push('ib."teamId" AS "teamId"');
+    query.joins.push('LEFT JOIN inboxes ib ON ib.channel = ? AND ib.address = ?');
+    query.params.push(channel, route.channelAddress);
   }
-  if (columns.length === 0) return { candidate: undefined, teamId: null };
-  const [row] = await sql.rows<PlaceRow>(`SELECT ${columns.join(', ')} FROM (SELECT 1 AS one) one ${joins.join(' ')}`, params);
+  return query;
+}
+
+/** The place a row of placeQuery's columns tells. */
+export function placeFrom(sql: Sql, row: PlaceRow | undefined): Place {
   const thread = row?.threadId && row.threadStatus ? { id: row.threadId, status: row.threadStatus, resolvedAt: sql.readDate(row.threadResolvedAt ?? null) } : undefined;
   const latest = row?.latestId && row.latestStatus ? { id: row.latestId, status: row.latestStatus, resolvedAt: sql.readDate(row.latestResolvedAt ?? null) } : undefined;
   return { candidate: thread ?? latest, teamId: row?.teamId ?? null };
+}
+
+/** Reads a message's place in a statement of its own. */
+async function placeOf(sql: Sql, identity: ChannelIdentity, route: ArrivalRoute): Promise<Place> {
+  const query = placeQuery(route, identity.channel, { sql: '?', params: [identity.id] });
+  if (query.columns.length === 0) return { candidate: undefined, teamId: null };
+  const [row] = await sql.rows<PlaceRow>(`SELECT ${query.columns.join(', ')} FROM (SELECT 1 AS one) one ${query.joins.join(' ')}`, query.params);
+  return placeFrom(sql, row);
 }
 
 /**
@@ -82,6 +98,7 @@ async function placeOf(sql: Sql, identity: ChannelIdentity, route: ArrivalRoute)
  * gives one of its own, else the identity's latest conversation with the same business address while
  * it is not resolved (a snoozed one wakes up), a resolved one reopened when the message comes within
  * `reopenWindowMs` of its resolution, else a new conversation, of the team of the inbox written to.
+ * `seen`: the place as the caller read it already, with the identity.
  */
 export async function findOrOpenConversation(
   manager: EntityManager,
@@ -90,8 +107,13 @@ export async function findOrOpenConversation(
   route: ArrivalRoute,
   now: Date,
   reopenWindowMs: number,
+  seen?: Place,
 ): Promise<ConversationChange> {
-  const { candidate, teamId } = await placeOf(sql, identity, route);
+  // A place read with the identity's lock (in the statement that took it) may predate what a concurrent
+  // message of the same sender committed while this one waited: good enough to join an open conversation,
+  // which that message would have joined too; anything else (reopen, open anew) is decided on a fresh read.
+  const seenOpen = seen?.candidate && seen.candidate.status !== 'resolved' && seen.candidate.status !== 'snoozed' ? seen : undefined;
+  const { candidate, teamId } = seenOpen ?? (await placeOf(sql, identity, route));
   const conversations = repo(manager, 'Conversation');
 
   if (candidate && candidate.status !== 'resolved') {
