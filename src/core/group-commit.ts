@@ -19,11 +19,13 @@ export interface BatchReport {
 
 /**
  * A batch's transaction and the units in it: `beforeCommit` writes what the committed units have in
- * common (their outbox rows, in one statement) and `afterCommit` hands it on (one publish to Redis).
+ * common (their outbox rows, in one statement) and `afterCommit` hands it on (one publish to Redis);
+ * `rolledBack` is told of a transaction that did not commit, whatever its `beforeCommit` wrote.
  */
 export interface BatchHooks<R> {
   beforeCommit(manager: EntityManager, results: readonly R[]): Promise<void>;
-  afterCommit(results: readonly R[]): void;
+  afterCommit(manager: EntityManager, results: readonly R[]): void;
+  rolledBack(manager: EntityManager): void;
 }
 
 interface Pending<R> {
@@ -158,7 +160,9 @@ export class GroupCommit<R> {
   /** One transaction for the batch; undefined outcomes mean the batch rolled back as a whole. */
   private async together(batch: readonly Pending<R>[]): Promise<Outcome<R>[]> {
     const savepoints = this.db.engine === 'sqlite';
+    let transaction: EntityManager | undefined;
     const outcomes = await this.db.transaction(async (manager) => {
+      transaction = manager;
       const done: Outcome<R>[] = [];
       for (const item of batch) {
         if (!savepoints) {
@@ -176,18 +180,26 @@ export class GroupCommit<R> {
       }
       await this.hooks.beforeCommit(manager, committed(done));
       return done;
+    }).catch((error: unknown) => {
+      if (transaction) this.hooks.rolledBack(transaction);
+      throw error;
     });
-    this.hooks.afterCommit(committed(outcomes));
+    if (transaction) this.hooks.afterCommit(transaction, committed(outcomes));
     return outcomes;
   }
 
   private async alone<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    let transaction: EntityManager | undefined;
     const value = await this.db.transaction(async (manager) => {
+      transaction = manager;
       const result = await work(manager);
       await this.hooks.beforeCommit(manager, [result]);
       return result;
+    }).catch((error: unknown) => {
+      if (transaction) this.hooks.rolledBack(transaction);
+      throw error;
     });
-    this.hooks.afterCommit([value]);
+    if (transaction) this.hooks.afterCommit(transaction, [value]);
     return value;
   }
 }

@@ -5,7 +5,7 @@ import type { DomainEvent } from './events';
 import { GroupCommit, type BatchReport, type GroupCommitSettings } from './group-commit';
 import { newId } from './ids';
 import { repo } from './model/schemas';
-import { Sql } from './sql';
+import { Sql, type Statement } from './sql';
 import { retryOnUniqueViolation } from './unique';
 import type { OutboxEvent } from './model/types';
 
@@ -78,8 +78,11 @@ export interface OutboxStats {
   oldestAgeSeconds: number;
 }
 
-/** Published rows are deleted together, in one transaction per batch rather than one per request. */
-const DELETE_BATCH_DELAY_MS = 25;
+/**
+ * Published rows are deleted in the next unit's transaction (no commit of their own); when no unit comes
+ * within this long, in a transaction of their own.
+ */
+const DELETE_BATCH_DELAY_MS = 200;
 const DELETE_BATCH_SIZE = 500;
 
 /** The outbox rows a unit of work wrote (with what it answered, see runUnit). */
@@ -92,6 +95,8 @@ export interface OutboxOptions {
   groupCommit?: GroupCommitSettings;
   /** Told of every group-commit batch, for metrics. */
   onBatch?: (report: BatchReport) => void;
+  /** How long published rows wait for a unit's transaction to delete them before one of their own does. */
+  deleteAfterMs?: number;
 }
 
 /**
@@ -105,6 +110,9 @@ export class Outbox {
   private deleteTimer: NodeJS.Timeout | undefined;
   private deleting: Promise<void> = Promise.resolve();
   private readonly commits: GroupCommit<UnitRows>;
+  /** Published rows a transaction deletes as it commits, by transaction: given back should it roll back. */
+  private readonly deletedBy = new WeakMap<EntityManager, string[]>();
+  private readonly deleteAfterMs: number;
 
   constructor(
     private readonly db: Database,
@@ -112,13 +120,22 @@ export class Outbox {
     private readonly logger: Logger,
     options: OutboxOptions = {},
   ) {
+    this.deleteAfterMs = options.deleteAfterMs ?? DELETE_BATCH_DELAY_MS;
     this.commits = new GroupCommit<UnitRows>(
       db,
       options.groupCommit ?? { maxWaitMs: 0, maxBatch: 0 },
       {
-        // The rows of every unit of a batch: one INSERT before the commit, one publish after it.
-        beforeCommit: (manager, results) => this.write(manager, results.flatMap((result) => result.rows)),
-        afterCommit: (results) => void this.dispatch(results.flatMap((result) => result.rows)),
+        // The rows of every unit of a batch: written (with the deletes of rows published before) in one
+        // statement on PostgreSQL before the commit, and published in one go after it.
+        beforeCommit: (manager, results) => this.settle(manager, results.flatMap((result) => result.rows)),
+        afterCommit: (manager, results) => {
+          this.deletedBy.delete(manager);
+          void this.dispatch(results.flatMap((result) => result.rows));
+        },
+        rolledBack: (manager) => {
+          this.published.unshift(...(this.deletedBy.get(manager) ?? []));
+          this.deletedBy.delete(manager);
+        },
       },
       options.onBatch,
     );
@@ -209,12 +226,26 @@ export class Outbox {
   }
 
   private async write(manager: EntityManager, rows: readonly OutboxEvent[]): Promise<void> {
-    if (rows.length === 0) return;
     const sql = new Sql(manager, this.db.engine);
-    await sql.run(
-      `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
-    );
+    await sql.runAll(rows.length > 0 ? [this.insertOf(sql, rows)] : []);
+  }
+
+  /** A unit transaction's outbox work: its rows written, and rows published earlier deleted. */
+  private async settle(manager: EntityManager, rows: readonly OutboxEvent[]): Promise<void> {
+    const sql = new Sql(manager, this.db.engine);
+    const deleted = this.published.splice(0, DELETE_BATCH_SIZE);
+    if (deleted.length > 0) this.deletedBy.set(manager, deleted);
+    await sql.runAll([
+      ...(rows.length > 0 ? [this.insertOf(sql, rows)] : []),
+      ...(deleted.length > 0 ? [{ text: `DELETE FROM outbox_events WHERE id IN (${deleted.map(() => '?').join(', ')})`, params: deleted }] : []),
+    ]);
+  }
+
+  private insertOf(sql: Sql, rows: readonly OutboxEvent[]): Statement {
+    return {
+      text: `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params: rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
+    };
   }
 
   /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
@@ -229,6 +260,6 @@ export class Outbox {
     await this.publisher.publish(rows);
     this.published.push(...rows.map((row) => row.id));
     if (this.published.length >= DELETE_BATCH_SIZE) void this.flush();
-    else this.deleteTimer ??= setTimeout(() => void this.flush(), DELETE_BATCH_DELAY_MS);
+    else this.deleteTimer ??= setTimeout(() => void this.flush(), this.deleteAfterMs);
   }
 }

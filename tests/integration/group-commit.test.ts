@@ -1,6 +1,9 @@
+import pino from 'pino';
 import type { EntityManager } from 'typeorm';
 import { GroupCommit, type BatchReport } from '../../src/core/group-commit';
 import { newId } from '../../src/core/ids';
+import type { OutboxEvent } from '../../src/core/model/types';
+import { Outbox } from '../../src/core/outbox';
 import { Sql } from '../../src/core/sql';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
@@ -35,7 +38,8 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
       settings,
       {
         beforeCommit: () => Promise.resolve(),
-        afterCommit: (results) => log.push(`commit ${results.map((r) => r.id).join(',')}`),
+        afterCommit: (_manager, results) => log.push(`commit ${results.map((r) => r.id).join(',')}`),
+        rolledBack: () => log.push('rolled back'),
       },
       (report) => reports.push(report),
     );
@@ -199,6 +203,38 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
       expect(reports).toEqual([]);
       expect(log).toHaveLength(3);
     }
+  });
+
+  it('deletes published outbox rows in the next unit\'s transaction, and keeps them when it rolls back', async () => {
+    const published: string[] = [];
+    // The fallback delete of its own is an hour away: only a unit's transaction can delete the rows here.
+    const outbox = new Outbox(t.hub.db, { publish: (rows) => Promise.resolve(void published.push(...rows.map((r) => r.id))) }, pino({ level: 'silent' }), {
+      groupCommit: { maxWaitMs: 2, maxBatch: 64 },
+      deleteAfterMs: 3600_000,
+    });
+    const row = (): OutboxEvent => ({ id: newId(), queue: 'group-commit-test', name: 'test', payload: {}, conversationId: null, runAt: null, createdAt: new Date() });
+    const inTable = async (ids: string[]) => (await new Sql(t.hub.db.manager, t.hub.db.engine).rows<{ id: string }>(`SELECT id FROM outbox_events WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)).map((r) => r.id).sort();
+    const publishedNow = async (id: string) => {
+      for (let tries = 0; tries < 200 && !published.includes(id); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(published).toContain(id);
+    };
+
+    const first = row();
+    await outbox.runUnit((unit) => unit.write([first]));
+    await publishedNow(first.id);
+    expect(await inTable([first.id])).toEqual([first.id]);
+
+    // A unit that writes one outbox row twice rolls its transaction back, and the delete that rode along with it.
+    const twice = row();
+    await expect(outbox.runUnit((unit) => unit.write([twice, { ...row(), id: twice.id }]))).rejects.toThrow();
+    expect(await inTable([first.id])).toEqual([first.id]);
+
+    const second = row();
+    await outbox.runUnit((unit) => unit.write([second]));
+    expect(await inTable([first.id, second.id])).toEqual([second.id]);
+    await publishedNow(second.id);
+    await outbox.flush();
+    expect(await inTable([second.id])).toEqual([]);
   });
 
   it('shows its batches in the metrics after a burst of ingests', async () => {

@@ -92,15 +92,14 @@ describe.each(ENGINES)('units of work on %s', (engine) => {
 
   it('publishes only the rows of the attempt that committed when a unit is retried after a unique violation', async () => {
     const attempts: OutboxEvent[] = [];
-    const taken = row(null);
-    await t.hub.outbox.runUnit((unit) => unit.write([taken]));
 
     await retryOnUniqueViolation(() =>
       t.hub.outbox.runUnit(async (unit) => {
         const written = row({ attempt: attempts.length + 1 });
         attempts.push(written);
         await unit.write([written]);
-        if (attempts.length === 1) await unit.write([{ ...row(null), id: taken.id }]);
+        // The first attempt writes its row twice: a unique violation, so it rolls back and is retried.
+        if (attempts.length === 1) await unit.write([{ ...row(null), id: written.id }]);
       }),
     );
 
