@@ -62,6 +62,8 @@ export interface IngestResult {
   contactId: string;
   conversationId: string;
   messageId: string;
+  /** The message as stored, when this call stored it (not for a duplicate). */
+  message?: Message;
 }
 
 export interface IngestOptions {
@@ -121,7 +123,7 @@ export class Ingestor {
       rows.unshift(eventsOutboxRow(happened, now));
       rows.push(...jobRows(input, message, now));
       await write(rows);
-      return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id };
+      return { duplicate: false, contactId: identity.contactId, conversationId, messageId: message.id, message };
     }, { key: `${input.channel}:${input.sender.address}` });
 
     const { logger } = this.options;

@@ -50,12 +50,13 @@ export function apiChannel(deps: { db: Database; inbound: Inbound; webhook?: Web
       200: { description: 'This sourceId was stored before: the same ids, nothing written', schema: inboundResult },
     },
     async handler({ body, apiKey, res }) {
-      const { kind: _, ...result } = await deps.inbound.accept({
+      const result = await deps.inbound.accept({
         kind: 'message',
         message: { channel: API_CHANNEL, externalId: body.sourceId, sender: senderOf(body.contact), body: body.body, attachments: body.attachments, metadata: { apiKeyId: apiKey.id } },
       });
       res.locals.conversationId = result.conversationId;
-      return { status: result.duplicate ? 200 : 202, body: result };
+      const { duplicate, contactId, conversationId, messageId } = result;
+      return { status: duplicate ? 200 : 202, body: { duplicate, contactId, conversationId, messageId } };
     },
   });
   const status = statusReportRoute({ db: deps.db, inbound: deps.inbound, channel: API_CHANNEL });

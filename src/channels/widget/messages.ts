@@ -47,12 +47,12 @@ export class VisitorMessages {
     const { db, inbound, rateLimits, views } = this.deps;
     // Unique per browser identity, whichever user it is: the widget's retries come from the same browser.
     const externalId = `${visitor.identity.id}:${input.clientId}`;
-    const earlier = await this.stored(externalId);
+    const [earlier, open] = await Promise.all([this.stored(externalId), openConversationOf(db, visitor)]);
     // A retry of a message already stored costs no rate-limit points: it stores nothing.
     if (earlier) return { message: await views.message(toJson(earlier)), created: false };
 
     const attachments = await this.attachments(input.fileKeys);
-    const opensConversation = (await openConversationOf(db, visitor)) === null;
+    const opensConversation = open === null;
     await rateLimits.take(opensConversation ? ['messages', 'conversations'] : ['messages'], { visitorId: visitor.identity.id, ip });
     const profile = input.profile;
     if (profile) await db.transaction((manager) => applyVisitorProfile(manager, visitor.contactId, profile));
@@ -69,7 +69,7 @@ export class VisitorMessages {
         channelAddress: visitor.website.id,
       },
     });
-    const message = await repo(db.manager, 'Message').findOneByOrFail({ id: result.messageId });
+    const message = result.message ?? (await repo(db.manager, 'Message').findOneByOrFail({ id: result.messageId }));
     return { message: await views.message(toJson(message)), created: !result.duplicate };
   }
 
