@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from './database';
+import { Sql } from './sql';
 
 export interface GroupCommitSettings {
   /** How long the first unit of a batch waits for others before the batch starts; 0 turns group commit off. */
@@ -163,20 +164,21 @@ export class GroupCommit<R> {
     let transaction: EntityManager | undefined;
     const outcomes = await this.db.transaction(async (manager) => {
       transaction = manager;
+      const sql = new Sql(manager, this.db.engine);
       const done: Outcome<R>[] = [];
       for (const item of batch) {
         if (!savepoints) {
           done.push({ ok: true, value: await item.work(manager) });
           continue;
         }
-        await manager.query('SAVEPOINT unit');
+        await sql.run('SAVEPOINT unit', []);
         try {
           done.push({ ok: true, value: await item.work(manager) });
         } catch (error) {
-          await manager.query('ROLLBACK TO SAVEPOINT unit');
+          await sql.run('ROLLBACK TO SAVEPOINT unit', []);
           done.push({ ok: false, error });
         }
-        await manager.query('RELEASE SAVEPOINT unit');
+        await sql.run('RELEASE SAVEPOINT unit', []);
       }
       await this.hooks.beforeCommit(manager, committed(done));
       return done;
