@@ -113,6 +113,8 @@ export class Outbox {
   /** Published rows a transaction deletes as it commits, by transaction: given back should it roll back. */
   private readonly deletedBy = new WeakMap<EntityManager, string[]>();
   private readonly deleteAfterMs: number;
+  /** Publishes after commit that have not finished yet. */
+  private readonly dispatching = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -210,6 +212,8 @@ export class Outbox {
 
   /** Deletes the rows published so far; called on shutdown so that a clean stop leaves none behind. */
   async flush(): Promise<void> {
+    // Publishes still under way add the rows they published: they are deleted with the rest.
+    await Promise.all([...this.dispatching]);
     clearTimeout(this.deleteTimer);
     this.deleteTimer = undefined;
     const ids = this.published;
@@ -251,9 +255,13 @@ export class Outbox {
   /** Publishes rows that just committed; on failure they stay for the relay, so the caller need not wait. */
   private dispatch(rows: readonly OutboxEvent[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.publishAndDelete(rows).catch((error: unknown) => {
-      this.logger.warn({ err: error, outboxIds: rows.map((r) => r.id) }, 'outbox publish failed; the relay will retry');
-    });
+    const dispatched = this.publishAndDelete(rows)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error, outboxIds: rows.map((r) => r.id) }, 'outbox publish failed; the relay will retry');
+      })
+      .finally(() => this.dispatching.delete(dispatched));
+    this.dispatching.add(dispatched);
+    return dispatched;
   }
 
   private async publishAndDelete(rows: readonly OutboxEvent[]): Promise<void> {
