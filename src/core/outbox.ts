@@ -241,7 +241,7 @@ export class Outbox {
     if (deleted.length > 0) this.deletedBy.set(manager, deleted);
     await sql.runAll([
       ...(rows.length > 0 ? [this.insertOf(sql, rows)] : []),
-      ...(deleted.length > 0 ? [{ text: `DELETE FROM outbox_events WHERE id IN (${deleted.map(() => '?').join(', ')})`, params: deleted }] : []),
+      ...(deleted.length > 0 ? [{ text: `DELETE FROM outbox_events WHERE id IN (${deleted.map(() => '?').join(', ')})`, params: deleted, varies: true }] : []),
     ]);
   }
 
@@ -249,6 +249,7 @@ export class Outbox {
     return {
       text: `INSERT INTO outbox_events (id, queue, name, payload, "conversationId", "runAt", "createdAt") VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       params: rows.flatMap((row) => [row.id, row.queue, row.name, sql.json(row.payload), row.conversationId, sql.date(row.runAt), sql.date(row.createdAt)]),
+      varies: rows.length > 1,
     };
   }
 

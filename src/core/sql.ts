@@ -3,13 +3,13 @@ import type { DatabaseEngine } from './model/schemas';
 
 const placeholders = new Map<string, string>();
 
-/** `?` placeholders become PostgreSQL's `$1, $2, …`; the conversion is done once per statement text. */
-function forPostgres(text: string): string {
-  let converted = placeholders.get(text);
+/** `?` placeholders become PostgreSQL's `$1, $2, …`; done once per fixed statement text. */
+function forPostgres(text: string, varies: boolean): string {
+  let converted = varies ? undefined : placeholders.get(text);
   if (converted === undefined) {
     let n = 0;
     converted = text.replace(/\?/g, () => `$${++n}`);
-    placeholders.set(text, converted);
+    if (!varies) placeholders.set(text, converted);
   }
   return converted;
 }
@@ -20,7 +20,8 @@ function forPostgres(text: string): string {
  * through `manager.query`.
  */
 export interface SqlDriver {
-  query(manager: EntityManager, text: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  /** `varies`: the text changes with its data (a row or an id per placeholder group), so is not prepared. */
+  query(manager: EntityManager, text: string, params: unknown[], varies: boolean): Promise<Record<string, unknown>[]>;
 }
 
 const drivers = new WeakMap<DataSource, SqlDriver>();
@@ -29,6 +30,17 @@ const drivers = new WeakMap<DataSource, SqlDriver>();
 export interface Statement {
   text: string;
   params: unknown[];
+  /** Its text changes with its data (see Sql.rows). */
+  varies?: boolean;
+}
+
+/** How a statement is run. */
+export interface RunOptions {
+  /**
+   * The text changes with the data (one `(?, ?)` per row, one `?` per id): it is neither prepared nor
+   * cached, which would keep one of every length for good. Fixed texts are prepared once and reused.
+   */
+  varies?: boolean;
 }
 
 /**
@@ -50,16 +62,17 @@ export class Sql {
     readonly engine: DatabaseEngine,
   ) {}
 
-  async rows<T>(text: string, params: unknown[]): Promise<T[]> {
-    const statement = this.engine === 'postgres' ? forPostgres(text) : text;
+  async rows<T>(text: string, params: unknown[], options: RunOptions = {}): Promise<T[]> {
+    const varies = options.varies ?? false;
+    const statement = this.engine === 'postgres' ? forPostgres(text, varies) : text;
     const driver = drivers.get(this.manager.dataSource);
     // The caller names the columns it selects; the driver's rows are those columns.
-    if (driver) return (await driver.query(this.manager, statement, params)) as T[];
+    if (driver) return (await driver.query(this.manager, statement, params, varies)) as T[];
     return this.manager.query<T[]>(statement, params);
   }
 
-  async run(text: string, params: unknown[]): Promise<void> {
-    await this.rows(text, params);
+  async run(text: string, params: unknown[], options: RunOptions = {}): Promise<void> {
+    await this.rows(text, params, options);
   }
 
   /**
@@ -69,12 +82,13 @@ export class Sql {
    */
   async runAll(statements: readonly Statement[]): Promise<void> {
     if (this.engine !== 'postgres' || statements.length <= 1) {
-      for (const statement of statements) await this.run(statement.text, statement.params);
+      for (const statement of statements) await this.run(statement.text, statement.params, { varies: statement.varies });
       return;
     }
     await this.run(
       `WITH ${statements.map((statement, i) => `write${i} AS (${statement.text})`).join(', ')} SELECT 1`,
       statements.flatMap((statement) => statement.params),
+      { varies: statements.some((statement) => statement.varies) },
     );
   }
 

@@ -4,7 +4,7 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import type { SqlDriver } from '../../core/sql';
 
-/** Statement texts are few and fixed; a runaway of dynamic texts starts the cache over rather than grow. */
+/** Fixed statement texts are few; should they run away all the same, the cache starts over rather than grow. */
 const MAX_CACHED_STATEMENTS = 1000;
 
 /**
@@ -23,8 +23,8 @@ function sqliteDriver(connection: BetterSqlite3.Database): SqlDriver {
     return statement;
   };
   return {
-    query(_manager, text, params) {
-      const statement = statementOf(text);
+    query(_manager, text, params, varies) {
+      const statement = varies ? connection.prepare(text) : statementOf(text);
       // Like TypeORM, which the rest of the code writes through: better-sqlite3 binds no booleans.
       const values = params.map((value) => (typeof value === 'boolean' ? Number(value) : value));
       if (statement.reader) return Promise.resolve(statement.all(...values) as Record<string, unknown>[]);
@@ -53,10 +53,10 @@ function postgresDriver(pool: Queryable): SqlDriver {
     return name;
   };
   return {
-    async query(manager: EntityManager, text, params) {
+    async query(manager: EntityManager, text, params, varies) {
       const runner = manager.queryRunner;
       const client: Queryable = runner ? ((await runner.connect()) as PoolClient) : pool;
-      const result = await client.query<QueryResultRow>({ name: nameOf(text), text, values: params });
+      const result = await client.query<QueryResultRow>(varies ? { text, values: params } : { name: nameOf(text), text, values: params });
       return result.rows;
     },
   };
@@ -68,9 +68,9 @@ function postgresDriver(pool: Queryable): SqlDriver {
  */
 function failingAsTypeOrm(driver: SqlDriver): SqlDriver {
   return {
-    async query(manager, text, params) {
+    async query(manager, text, params, varies) {
       try {
-        return await driver.query(manager, text, params);
+        return await driver.query(manager, text, params, varies);
       } catch (error) {
         // Not `instanceof Error`: a native driver's errors may come from another realm (jest's, in tests).
         if (typeof error !== 'object' || error === null) throw error;

@@ -54,6 +54,7 @@ export class Threading {
       `SELECT id, "externalId", "conversationId" FROM messages
         WHERE (channel = ? AND direction IN ('inbound', 'outbound') AND "externalId" IN (${marks(ids)}))${locals.length > 0 ? ` OR (id IN (${marks(locals)}) AND channel = ?)` : ''}`,
       [EMAIL_CHANNEL, ...ids, ...(locals.length > 0 ? [...locals, EMAIL_CHANNEL] : [])],
+      { varies: true },
     );
     // The most recent reference the hub knows wins: In-Reply-To first, then References from the end.
     for (const id of ids) {
