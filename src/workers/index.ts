@@ -128,7 +128,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
         await Promise.all(workers.map((worker) => worker.close(true)));
       }
       clearTimeout(timer);
-      // After the workers: an events job finishing during shutdown still hands its syncs over.
+      // After the workers: events published during shutdown still hand their syncs over.
       await Promise.all([mirrorQueue?.close(), subscriberQueue?.close()]);
     },
   };

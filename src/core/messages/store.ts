@@ -34,16 +34,10 @@ export async function insertOriginal(sql: Sql, message: Pick<Message, 'id' | 'cr
 export type Activity = Pick<Conversation, 'lastMessageAt' | 'lastMessagePreview' | 'updatedAt'> & Partial<Pick<Conversation, 'firstResponseAt'>>;
 
 /**
- * Makes a new message its conversation's latest activity (time and preview) and, for the first agent
- * reply, its first-response time. Returns the fields it changed.
+ * The UPDATE that makes a new message its conversation's latest activity (time and preview) and, for
+ * the first agent reply, its first-response time, to run with the message's other writes (see
+ * Sql.runAll); with the fields it sets.
  */
-export async function recordActivity(sql: Sql, message: Message, firstResponse: boolean): Promise<Activity> {
-  const { activity, update } = activityUpdate(sql, message, firstResponse);
-  await sql.run(update.text, update.params);
-  return activity;
-}
-
-/** recordActivity's UPDATE, to run with other writes (see Sql.runAll), and the fields it sets. */
 export function activityUpdate(sql: Sql, message: Message, firstResponse: boolean): { activity: Activity; update: Statement } {
   const at = message.createdAt;
   const activity: Activity = { lastMessageAt: at, lastMessagePreview: messagePreview(message.body, message.attachments), updatedAt: at };

@@ -11,7 +11,7 @@ export interface SubscriberJob {
   event: DomainEvent;
 }
 
-/** Where an events job hands its events to the channels that follow them. */
+/** Where published events are handed to the channels that follow them (see eventsPublisher). */
 export interface SubscriberFanOut {
   queue: Queue<SubscriberJob>;
   subscribers: readonly Pick<EventSubscriber, 'name' | 'events'>[];

@@ -4,7 +4,7 @@ import type { EventsJob } from '../../core/outbox';
 import { subscriberJobs, type SubscriberFanOut } from './notify-subscribers';
 import type { MirrorJob } from './sync-mirror';
 
-/** Where conversations are mirrored (Slack): each gets a sync job for every conversation an events job touched. */
+/** Where conversations are mirrored (Slack): each gets a sync job for every conversation published events touched. */
 export interface MirrorFanOut {
   queue: Queue<MirrorJob>;
   targets: readonly string[];
