@@ -26,8 +26,8 @@ export function auditInsert(sql: Sql, actor: Actor, input: AuditInput): Statemen
       input.action,
       input.entityType,
       input.entityId,
-      input.before === undefined || input.before === null ? null : sql.json(input.before),
-      input.after === undefined || input.after === null ? null : sql.json(input.after),
+      input.before ? sql.json(input.before) : null,
+      input.after ? sql.json(input.after) : null,
       sql.date(new Date()),
     ],
   };

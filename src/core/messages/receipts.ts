@@ -4,11 +4,11 @@ import { Database } from '../database';
 import { events } from '../events';
 import { entity, MESSAGE_COLUMNS, selectList, type Row } from '../model/raw-rows';
 import { repo } from '../model/schemas';
-import { Sql } from '../sql';
-import { messageUpdate } from './store';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
+import { Sql } from '../sql';
 import { canMoveDeliveryStatus } from './delivery-status';
+import { messageUpdate } from './store';
 
 export interface StatusChange {
   status: DeliveryStatus;
