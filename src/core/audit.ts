@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from './actor';
 import type { Database } from './database';
 import { newId } from './ids';
+import { insertOf } from './model/raw-rows';
 import { insertRows, repo } from './model/schemas';
 import { decodeCursor, pageOf, pastPosition, type Page } from './pagination';
 import { toJson, type Json } from './serialize';
@@ -12,25 +13,16 @@ export type AuditInput = Pick<AuditEntry, 'action' | 'entityType' | 'entityId'> 
 
 /** Records who changed what, in the transaction of the change itself. */
 export async function recordAudit(manager: EntityManager, actor: Actor, input: AuditInput): Promise<void> {
-  await insertRows(manager, 'AuditEntry', { before: null, after: null, ...input, actorType: actor.type, actorId: actor.id, id: newId(), createdAt: new Date() });
+  await insertRows(manager, 'AuditEntry', auditEntry(actor, input));
 }
 
 /** recordAudit's INSERT in plain SQL, to run with a hot path's other writes (see Sql.runAll). */
 export function auditInsert(sql: Sql, actor: Actor, input: AuditInput): Statement {
-  return {
-    text: `INSERT INTO audit_entries (id, "actorType", "actorId", action, "entityType", "entityId", before, after, "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    params: [
-      newId(),
-      actor.type,
-      actor.id,
-      input.action,
-      input.entityType,
-      input.entityId,
-      input.before ? sql.json(input.before) : null,
-      input.after ? sql.json(input.after) : null,
-      sql.date(new Date()),
-    ],
-  };
+  return insertOf(sql, 'AuditEntry', auditEntry(actor, input));
+}
+
+function auditEntry(actor: Actor, input: AuditInput): AuditEntry {
+  return { before: null, after: null, ...input, actorType: actor.type, actorId: actor.id, id: newId(), createdAt: new Date() };
 }
 
 /** The values of the changed fields before a change, for the audit entry's `before`. */

@@ -6,7 +6,8 @@ import { followUpsOfContactCancel } from './follow-ups/follow-ups';
 import type { Database } from './database';
 import { events, type DomainEvent } from './events';
 import { newId } from './ids';
-import { activityUpdate, insertOriginal, messageInsert } from './messages/store';
+import { insertOf } from './model/raw-rows';
+import { activityUpdate, insertOriginal } from './messages/store';
 import type { Attachment, ChannelName, Message, OutboxEvent } from './model/types';
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from './outbox';
 import { Sql } from './sql';
@@ -106,7 +107,7 @@ export class Ingestor {
       // Nobody who opted out is messaged, not even automatically.
       const reply = input.autoReply === undefined || identity.optedOutAt ? undefined : automaticReply(message, input.autoReply);
       const { activity, update } = activityUpdate(sql, reply ?? message, false);
-      await sql.runAll([messageInsert(sql, message), ...(reply ? [messageInsert(sql, reply)] : []), update, followUpsOfContactCancel(identity.contactId, now)]);
+      await sql.runAll([insertOf(sql, 'Message', message), ...(reply ? [insertOf(sql, 'Message', reply)] : []), update, followUpsOfContactCancel(identity.contactId, now)]);
       if (input.original) await insertOriginal(sql, message, input.original);
 
       const happened: DomainEvent[] = [];

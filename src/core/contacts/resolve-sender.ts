@@ -1,4 +1,5 @@
 import { newId } from '../ids';
+import { insertOf } from '../model/raw-rows';
 import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
 import type { Sql } from '../sql';
 
@@ -84,14 +85,7 @@ export async function newSender(sql: Sql, channel: ChannelName, sender: Sender, 
   const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, optedOutAt: null, createdAt: now };
   // A concurrent first message from the same address makes this insert fail; ingest retries and then
   // finds the identity the other transaction created.
-  await sql.run(`INSERT INTO channel_identities (id, "contactId", channel, address, "optedOutAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`, [
-    created.id,
-    created.contactId,
-    created.channel,
-    created.address,
-    null,
-    sql.date(now),
-  ]);
+  await sql.runAll([insertOf(sql, 'ChannelIdentity', created)]);
   return created;
 }
 
@@ -109,15 +103,7 @@ async function contactWithEmailOrPhone(sql: Sql, sender: Sender): Promise<string
 }
 
 async function createContact(sql: Sql, details: Details, now: Date): Promise<string> {
-  const id = newId();
-  await sql.run(`INSERT INTO contacts (id, name, email, phone, attributes, "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-    id,
-    details.name ?? null,
-    details.email ?? null,
-    details.phone ?? null,
-    sql.json({}),
-    sql.date(now),
-    sql.date(now),
-  ]);
-  return id;
+  const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
+  await sql.runAll([insertOf(sql, 'Contact', contact)]);
+  return contact.id;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '../ids';
+import { insertOf } from '../model/raw-rows';
 import { repo } from '../model/schemas';
 import type { ChannelIdentity, Conversation, ConversationStatus } from '../model/types';
 import type { Sql } from '../sql';
@@ -128,7 +129,7 @@ export async function findOrOpenConversation(
   }
 
   const conversation = newConversation(identity, route, teamId, now);
-  await insertConversation(sql, conversation);
+  await sql.runAll([insertOf(sql, 'Conversation', conversation)]);
   return { kind: 'created', conversation };
 }
 
@@ -154,17 +155,4 @@ function newConversation(identity: ChannelIdentity, route: ArrivalRoute, teamId:
     createdAt: now,
     updatedAt: now,
   };
-}
-
-async function insertConversation(sql: Sql, c: Conversation): Promise<void> {
-  await sql.run(
-    `INSERT INTO conversations (id, "contactId", channel, "identityId", "channelAddress", subject, status, "assigneeId", "teamId", priority, tags,
-       "snoozedUntil", "firstResponseAt", "resolvedAt", "agentLastSeenAt", "lastMessageAt", "lastMessagePreview", "createdAt", "updatedAt")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      c.id, c.contactId, c.channel, c.identityId, c.channelAddress, c.subject, c.status, c.assigneeId, c.teamId, c.priority, sql.json(c.tags),
-      sql.date(c.snoozedUntil), sql.date(c.firstResponseAt), sql.date(c.resolvedAt), sql.date(c.agentLastSeenAt), sql.date(c.lastMessageAt),
-      c.lastMessagePreview, sql.date(c.createdAt), sql.date(c.updatedAt),
-    ],
-  );
 }

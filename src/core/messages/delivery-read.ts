@@ -1,10 +1,10 @@
 import type { Database } from '../database';
-import { CONTACT_COLUMNS, CONVERSATION_COLUMNS, entity, IDENTITY_COLUMNS, MESSAGE_COLUMNS, selectList, type Row } from '../model/raw-rows';
+import { entityOf, selectList, type Row } from '../model/raw-rows';
 import type { ChannelIdentity, Contact, Conversation, Message } from '../model/types';
 import { Sql } from '../sql';
 
 /** The same query text on every call, so that PostgreSQL's placeholder conversion is done once. */
-const QUERY = `SELECT ${[selectList('m', MESSAGE_COLUMNS), selectList('c', CONVERSATION_COLUMNS), selectList('p', CONTACT_COLUMNS), selectList('i', IDENTITY_COLUMNS)].join(', ')}
+const QUERY = `SELECT ${[selectList('m', 'Message'), selectList('c', 'Conversation'), selectList('p', 'Contact'), selectList('i', 'ChannelIdentity')].join(', ')}
   FROM messages m
   JOIN conversations c ON c.id = m."conversationId"
   JOIN contacts p ON p.id = c."contactId"
@@ -29,9 +29,9 @@ export async function readForDelivery(db: Database, messageId: string): Promise<
   const [row] = await sql.rows<Row>(QUERY, [messageId]);
   if (!row || row.m_deliveryStatus !== 'queued') return 'skipped';
   return {
-    message: entity<Message>(sql, row, 'm', MESSAGE_COLUMNS),
-    conversation: entity<Conversation>(sql, row, 'c', CONVERSATION_COLUMNS),
-    contact: entity<Contact>(sql, row, 'p', CONTACT_COLUMNS),
-    identity: entity<ChannelIdentity>(sql, row, 'i', IDENTITY_COLUMNS),
+    message: entityOf(sql, row, 'm', 'Message'),
+    conversation: entityOf(sql, row, 'c', 'Conversation'),
+    contact: entityOf(sql, row, 'p', 'Contact'),
+    identity: entityOf(sql, row, 'i', 'ChannelIdentity'),
   };
 }

@@ -2,13 +2,12 @@ import type { Actor } from '../actor';
 import { auditInsert, valuesBefore } from '../audit';
 import { Database } from '../database';
 import { events } from '../events';
-import { entity, MESSAGE_COLUMNS, selectList, type Row } from '../model/raw-rows';
+import { entityOf, selectList, updateOf, type Row } from '../model/raw-rows';
 import { repo } from '../model/schemas';
 import type { ChannelName, DeliveryStatus, Message } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { Sql } from '../sql';
 import { canMoveDeliveryStatus } from './delivery-status';
-import { messageUpdate } from './store';
 
 export interface StatusChange {
   status: DeliveryStatus;
@@ -23,7 +22,7 @@ export interface ReportedBy {
   action: string;
 }
 
-const MESSAGE_SELECT = selectList('m', MESSAGE_COLUMNS);
+const MESSAGE_SELECT = selectList('m', 'Message');
 
 /** Whether a status change tells anything new: a later status, or the provider's id or details. */
 function changedFields(message: Message, change: StatusChange): Partial<Message> | undefined {
@@ -67,7 +66,7 @@ export class DeliveryReceipts {
       const sql = new Sql(manager, db.engine);
       // Locked on PostgreSQL: two receipts read at once could both move the status, or move it backwards.
       const [row] = await sql.rows<Row>(`SELECT ${MESSAGE_SELECT} FROM messages m WHERE m.id = ?${db.engine === 'postgres' ? ' FOR UPDATE' : ''}`, [messageId]);
-      const message = row ? entity<Message>(sql, row, 'm', MESSAGE_COLUMNS) : undefined;
+      const message = row ? entityOf(sql, row, 'm', 'Message') : undefined;
       const changes = message && message.direction === 'outbound' ? changedFields(message, change) : undefined;
       if (!message || !changes) return undefined;
       const now = new Date();
@@ -76,7 +75,7 @@ export class DeliveryReceipts {
       const audit = reportedBy
         ? [auditInsert(sql, reportedBy.actor, { action: reportedBy.action, entityType: 'message', entityId: messageId, before: valuesBefore(message, changes), after: { ...changes } })]
         : [];
-      await sql.runAll([messageUpdate(sql, messageId, fields), ...audit]);
+      await sql.runAll([updateOf(sql, 'Message', messageId, fields), ...audit]);
       await write([eventsOutboxRow([events.messageUpdated(updated, now)], now)]);
       return updated;
     }, { key: messageId });

@@ -9,10 +9,10 @@ import type { Attachment, ChannelIdentity, Conversation, Message } from '../mode
 import { deliveryOutboxRow, eventsOutboxRow, type Outbox } from '../outbox';
 import { assertMayMessage } from '../contacts/consent';
 import { NotFoundError } from '../errors';
-import { CONVERSATION_COLUMNS, entity, selectList, type Row } from '../model/raw-rows';
+import { entityOf, insertOf, selectList, type Row } from '../model/raw-rows';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
-import { activityUpdate, messageInsert } from './store';
+import { activityUpdate } from './store';
 
 export interface ReplyDeps {
   db: Database;
@@ -93,7 +93,7 @@ async function attemptReply(
     });
     const firstResponse = !input.private && conversation.firstResponseAt === null;
     const { activity, update } = activityUpdate(sql, message, firstResponse);
-    await sql.runAll([messageInsert(sql, message), audit, update]);
+    await sql.runAll([insertOf(sql, 'Message', message), audit, update]);
 
     const happened = [events.messageCreated(message, now)];
     if (firstResponse) happened.push(events.conversationUpdated({ ...conversation, ...activity }, ['firstResponseAt'], now));
@@ -106,7 +106,7 @@ async function attemptReply(
   }, { key: conversationId });
 }
 
-const CONVERSATION_SELECT = selectList('c', CONVERSATION_COLUMNS);
+const CONVERSATION_SELECT = selectList('c', 'Conversation');
 
 /** The conversation replied to, locked (on PostgreSQL) so that replies and changes of it take turns, with whether its customer may be messaged. */
 async function lockForReply(sql: Sql, conversationId: string): Promise<{ conversation: Conversation; recipient: Pick<ChannelIdentity, 'address' | 'optedOutAt'> }> {
@@ -118,7 +118,7 @@ async function lockForReply(sql: Sql, conversationId: string): Promise<{ convers
   );
   if (!row) throw new NotFoundError(`Conversation ${conversationId}`);
   return {
-    conversation: entity<Conversation>(sql, row, 'c', CONVERSATION_COLUMNS),
+    conversation: entityOf(sql, row, 'c', 'Conversation'),
     recipient: { address: row.recipientAddress, optedOutAt: sql.readDate(row.recipientOptedOutAt) },
   };
 }

@@ -1,85 +1,66 @@
-import type { ChannelIdentity, Contact, Conversation, Message } from './types';
-import type { Sql } from '../sql';
+import { entitySchemas, type EntityName, type EntityTypes } from './schemas';
+import type { Sql, Statement } from '../sql';
 
-/** How a column comes back from a raw query and must be turned into what the entity holds (see schemas.ts). */
+/** How a column is stored in plain SQL and read back, by its type in the entity schema. */
 type Kind = 'plain' | 'date' | 'json' | 'bool';
 
-/** Every column of the entities the hot path reads in plain SQL, by kind; `satisfies` keeps the lists complete. */
-export const MESSAGE_COLUMNS = {
-  id: 'plain',
-  conversationId: 'plain',
-  channel: 'plain',
-  direction: 'plain',
-  senderKind: 'plain',
-  senderId: 'plain',
-  body: 'plain',
-  attachments: 'json',
-  externalId: 'plain',
-  deliveryStatus: 'plain',
-  failureReason: 'plain',
-  statusChangedAt: 'date',
-  private: 'bool',
-  metadata: 'json',
-  createdAt: 'date',
-} as const satisfies Record<keyof Message, Kind>;
+interface Table {
+  name: string;
+  /** Every column in the schema's order, with its kind. */
+  columns: Readonly<Record<string, Kind>>;
+}
 
-export const CONVERSATION_COLUMNS = {
-  id: 'plain',
-  contactId: 'plain',
-  channel: 'plain',
-  identityId: 'plain',
-  channelAddress: 'plain',
-  subject: 'plain',
-  status: 'plain',
-  assigneeId: 'plain',
-  teamId: 'plain',
-  priority: 'plain',
-  tags: 'json',
-  snoozedUntil: 'date',
-  firstResponseAt: 'date',
-  resolvedAt: 'date',
-  agentLastSeenAt: 'date',
-  lastMessageAt: 'date',
-  lastMessagePreview: 'plain',
-  createdAt: 'date',
-  updatedAt: 'date',
-} as const satisfies Record<keyof Conversation, Kind>;
+function kindOf(type: unknown): Kind {
+  if (type === 'simple-json') return 'json';
+  if (type === 'datetime' || type === 'timestamptz') return 'date';
+  return type === 'boolean' ? 'bool' : 'plain';
+}
 
-export const CONTACT_COLUMNS = {
-  id: 'plain',
-  name: 'plain',
-  email: 'plain',
-  phone: 'plain',
-  attributes: 'json',
-  createdAt: 'date',
-  updatedAt: 'date',
-} as const satisfies Record<keyof Contact, Kind>;
+/**
+ * The tables as the entity schemas declare them, the one list of their columns: kinds do not depend on
+ * the engine (timestamps are dates on both), so SQLite's schemas serve for both.
+ */
+const TABLES = new Map<string, Table>(
+  entitySchemas('sqlite').map((schema) => [
+    schema.options.name,
+    {
+      name: schema.options.tableName ?? schema.options.name,
+      columns: Object.fromEntries(Object.entries(schema.options.columns).map(([column, options]) => [column, kindOf(options?.type)])),
+    },
+  ]),
+);
 
-export const IDENTITY_COLUMNS = {
-  id: 'plain',
-  contactId: 'plain',
-  channel: 'plain',
-  address: 'plain',
-  optedOutAt: 'date',
-  createdAt: 'date',
-} as const satisfies Record<keyof ChannelIdentity, Kind>;
+function tableOf(entity: EntityName): Table {
+  const table = TABLES.get(entity);
+  if (!table) throw new Error(`no entity schema named ${entity}`);
+  return table;
+}
+
+/** A value as the column stores it: SQLite dates as UTC text, booleans as 0/1, JSON as text. */
+function stored(sql: Sql, kind: Kind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (kind === 'date') return sql.date(value as Date);
+  if (kind === 'json') return sql.json(value);
+  if (kind === 'bool') return sql.bool(value === true);
+  return value;
+}
 
 export type Row = Record<string, unknown>;
 
 /** The columns of an entity under a table alias, each as `alias_column`. */
-export function selectList(alias: string, columns: Record<string, Kind>): string {
-  return Object.keys(columns)
+export function selectList(alias: string, entity: EntityName): string {
+  return Object.keys(tableOf(entity).columns)
     .map((column) => `${alias}."${column}" AS "${alias}_${column}"`)
     .join(', ');
 }
 
 /**
- * One entity from its aliased columns, as TypeORM hydrates it: SQLite gives dates as UTC text and
- * booleans as 0/1, and both engines give simple-json columns as text.
+ * One entity from its aliased columns (see selectList), as TypeORM hydrates it: SQLite gives dates as
+ * UTC text and booleans as 0/1, and both engines give simple-json columns as text.
  */
-export function entity<T>(sql: Sql, row: Row, alias: string, columns: Record<keyof T & string, Kind>): T {
+export function entityOf<K extends EntityName>(sql: Sql, row: Row, alias: string, entity: K): EntityTypes[K] {
   const mapped: Row = {};
-  for (const [column, kind] of Object.entries<Kind>(columns)) {
+  for (const [column, kind] of Object.entries(tableOf(entity).columns)) {
     const value = row[`${alias}_${column}`];
     if (value === null || value === undefined) mapped[column] = null;
     else if (kind === 'date') mapped[column] = sql.readDate(value as Date | string);
@@ -87,5 +68,27 @@ export function entity<T>(sql: Sql, row: Row, alias: string, columns: Record<key
     else if (kind === 'bool') mapped[column] = value === true || value === 1;
     else mapped[column] = value;
   }
-  return mapped as T;
+  // Every column of the schema, which declares one per field of the entity.
+  return mapped as unknown as EntityTypes[K];
+}
+
+/** The INSERT of a whole row, every column of its schema, stored as TypeORM stores it. */
+export function insertOf<K extends EntityName>(sql: Sql, entity: K, row: EntityTypes[K]): Statement {
+  const { name, columns } = tableOf(entity);
+  const entries = Object.entries(columns);
+  const values = row as unknown as Row;
+  return {
+    text: `INSERT INTO ${name} (${entries.map(([column]) => `"${column}"`).join(', ')}) VALUES (${entries.map(() => '?').join(', ')})`,
+    params: entries.map(([column, kind]) => stored(sql, kind, values[column])),
+  };
+}
+
+/** The UPDATE of some fields of a row by id. */
+export function updateOf<K extends EntityName>(sql: Sql, entity: K, id: string, fields: Partial<EntityTypes[K]>): Statement {
+  const { name, columns } = tableOf(entity);
+  const entries = Object.entries(fields as Row);
+  return {
+    text: `UPDATE ${name} SET ${entries.map(([column]) => `"${column}" = ?`).join(', ')} WHERE id = ?`,
+    params: [...entries.map(([column, value]) => stored(sql, columns[column] ?? 'plain', value)), id],
+  };
 }

@@ -12,7 +12,7 @@ import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact,
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
-interface EntityTypes {
+export interface EntityTypes {
   Contact: Contact;
   ChannelIdentity: ChannelIdentity;
   Conversation: Conversation;
