@@ -158,12 +158,10 @@ export class GroupCommit<R> {
     for (const item of failed) await this.alone(item.work).then(item.committed, item.failed);
   }
 
-  /** One transaction for the batch; undefined outcomes mean the batch rolled back as a whole. */
-  private async together(batch: readonly Pending<R>[]): Promise<Outcome<R>[]> {
+  /** One transaction for the batch; a rejection means the batch rolled back as a whole. */
+  private together(batch: readonly Pending<R>[]): Promise<Outcome<R>[]> {
     const savepoints = this.db.engine === 'sqlite';
-    let transaction: EntityManager | undefined;
-    const outcomes = await this.db.transaction(async (manager) => {
-      transaction = manager;
+    const units = async (manager: EntityManager): Promise<Outcome<R>[]> => {
       const sql = new Sql(manager, this.db.engine);
       const done: Outcome<R>[] = [];
       for (const item of batch) {
@@ -180,29 +178,31 @@ export class GroupCommit<R> {
         }
         await sql.run('RELEASE SAVEPOINT unit', []);
       }
-      await this.hooks.beforeCommit(manager, committed(done));
       return done;
-    }).catch((error: unknown) => {
-      if (transaction) this.hooks.rolledBack(transaction);
-      throw error;
-    });
-    if (transaction) this.hooks.afterCommit(transaction, committed(outcomes));
-    return outcomes;
+    };
+    return this.transaction(units, committed);
   }
 
-  private async alone<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private alone<T extends R>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.transaction(work, (value) => [value]);
+  }
+
+  /** A transaction with the hooks around it: `committedOf` tells which results it holds. */
+  private async transaction<X>(work: (manager: EntityManager) => Promise<X>, committedOf: (result: X) => readonly R[]): Promise<X> {
     let transaction: EntityManager | undefined;
-    const value = await this.db.transaction(async (manager) => {
-      transaction = manager;
-      const result = await work(manager);
-      await this.hooks.beforeCommit(manager, [result]);
-      return result;
-    }).catch((error: unknown) => {
-      if (transaction) this.hooks.rolledBack(transaction);
-      throw error;
-    });
-    if (transaction) this.hooks.afterCommit(transaction, [value]);
-    return value;
+    const result = await this.db
+      .transaction(async (manager) => {
+        transaction = manager;
+        const done = await work(manager);
+        await this.hooks.beforeCommit(manager, committedOf(done));
+        return done;
+      })
+      .catch((error: unknown) => {
+        if (transaction) this.hooks.rolledBack(transaction);
+        throw error;
+      });
+    if (transaction) this.hooks.afterCommit(transaction, committedOf(result));
+    return result;
   }
 }
 

@@ -1,9 +1,10 @@
+import { Queue } from 'bullmq';
 import pino from 'pino';
 import type { EntityManager } from 'typeorm';
 import { GroupCommit, type BatchReport } from '../../src/core/group-commit';
 import { newId } from '../../src/core/ids';
 import type { OutboxEvent } from '../../src/core/model/types';
-import { Outbox } from '../../src/core/outbox';
+import { EVENTS_QUEUE, Outbox } from '../../src/core/outbox';
 import { Sql } from '../../src/core/sql';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
@@ -237,7 +238,31 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
     expect(await inTable([second.id])).toEqual([]);
   });
 
-  it('shows its batches in the metrics after a burst of ingests', async () => {
+  it('publishes the outbox rows of a batch in one publish, after its commit', async () => {
+    const publishes: string[][] = [];
+    const outbox = new Outbox(t.hub.db, { publish: (rows) => Promise.resolve(void publishes.push(rows.map((r) => r.id))) }, pino({ level: 'silent' }), {
+      groupCommit: { maxWaitMs: 1000, maxBatch: 3 },
+    });
+    const row = (): OutboxEvent => ({ id: newId(), queue: 'group-commit-test', name: 'test', payload: {}, conversationId: null, runAt: null, createdAt: new Date() });
+    const busy = blocker();
+    const first = outbox.runUnit(async (unit) => {
+      await busy.work(unit.manager);
+    }, { key: 'one-sender' });
+    const rows = [row(), row(), row()];
+    const rest = Promise.all(rows.map((written) => outbox.runUnit((unit) => unit.write([written]), { key: 'one-sender' })));
+    busy.release();
+    await Promise.all([first, rest]);
+    for (let tries = 0; tries < 200 && publishes.length === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(publishes).toEqual([rows.map((r) => r.id)]);
+    await outbox.flush();
+  });
+
+  it('shows its batches in the metrics after a burst of ingests, whose events skip the events queue', async () => {
+    const received = new Set<string>();
+    const unsubscribe = await t.hub.bus.subscribe((event) => {
+      if (event.type === 'message.created') received.add(event.data.message.externalId ?? '');
+    });
+    const events = new Queue(EVENTS_QUEUE, { connection: { url: t.hub.redisUrl }, prefix: t.environment.prefix });
     await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
         t
@@ -251,5 +276,13 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
     expect(count).toBeGreaterThan(0);
     expect(sum).toBeGreaterThanOrEqual(20);
     expect(metrics).toMatch(/^switchboard_db_group_commit_wait_seconds_count \d+/m);
+
+    // A process that runs workers hands the events it committed to the bus itself: no events job.
+    for (let tries = 0; tries < 400 && received.size < 20; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received.size).toBe(20);
+    const jobs = await events.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+    await events.close();
+    await unsubscribe();
+    expect(Object.values(jobs).reduce((sum, n) => sum + n, 0)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { Sql, useSqlDriver, type SqlDriver } from '../../src/core/sql';
+import { Sql, useSqlDriver, type SqlDriver, type Statement } from '../../src/core/sql';
 
 /**
  * How Sql hands statements to the driver: `?` become `$n` on PostgreSQL, several writes go as one
@@ -29,6 +29,12 @@ function sqlWithDriver(engine: 'sqlite' | 'postgres'): { sql: Sql; calls: Call[]
   return { sql: new Sql(manager, engine), calls };
 }
 
+/** A fixed write and one whose text varies with its ids. */
+const WRITES: Statement[] = [
+  { text: 'INSERT INTO a (x) VALUES (?)', params: [1] },
+  { text: 'DELETE FROM b WHERE id IN (?, ?)', params: ['p', 'q'], varies: true },
+];
+
 describe('Sql', () => {
   it('numbers the placeholders for PostgreSQL and prepares fixed texts', async () => {
     const { sql, calls } = sqlWithDriver('postgres');
@@ -38,10 +44,7 @@ describe('Sql', () => {
 
   it('sends several writes as one statement on PostgreSQL, unprepared when one of them varies', async () => {
     const { sql, calls } = sqlWithDriver('postgres');
-    await sql.runAll([
-      { text: 'INSERT INTO a (x) VALUES (?)', params: [1] },
-      { text: 'DELETE FROM b WHERE id IN (?, ?)', params: ['p', 'q'], varies: true },
-    ]);
+    await sql.runAll(WRITES);
     expect(calls).toEqual([
       { text: 'WITH write0 AS (INSERT INTO a (x) VALUES ($1)), write1 AS (DELETE FROM b WHERE id IN ($2, $3)) SELECT 1', params: [1, 'p', 'q'], varies: true },
     ]);
@@ -49,10 +52,7 @@ describe('Sql', () => {
 
   it('runs the writes one by one on SQLite, each with its own mark', async () => {
     const { sql, calls } = sqlWithDriver('sqlite');
-    await sql.runAll([
-      { text: 'INSERT INTO a (x) VALUES (?)', params: [1] },
-      { text: 'DELETE FROM b WHERE id IN (?, ?)', params: ['p', 'q'], varies: true },
-    ]);
+    await sql.runAll(WRITES);
     expect(calls).toEqual([
       { text: 'INSERT INTO a (x) VALUES (?)', params: [1], varies: false },
       { text: 'DELETE FROM b WHERE id IN (?, ?)', params: ['p', 'q'], varies: true },
