@@ -12,8 +12,8 @@ import { sleep } from './stats';
  * parses the JSON body, does one BullMQ `queue.add` (the hub's default job options) and answers 201 with
  * the job's id; and a BullMQ Worker (as many jobs at once as the hub's delivery worker,
  * DELIVERY_CONCURRENCY) that makes one HTTP POST of a JSON body shaped like the hub's delivery to the
- * same kind of receiver, with a keep-alive node:http agent. No database,
- * validation, auth, outbox, signing, status tracking, events, logging or metrics.
+ * same kind of receiver, with a keep-alive node:http agent. No database, validation, auth, outbox,
+ * signing, status tracking, events, logging or metrics.
  */
 export interface ReplyBaseline {
   url: string;

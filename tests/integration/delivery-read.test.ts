@@ -1,11 +1,10 @@
-import type { DataSource } from 'typeorm';
-import { Database } from '../../src/core/database';
+import type { Database } from '../../src/core/database';
 import { newId } from '../../src/core/ids';
 import { readForDelivery } from '../../src/core/messages/delivery-read';
 import { insertRows, repo } from '../../src/core/model/schemas';
 import type { ChannelIdentity, Contact, Conversation, Message } from '../../src/core/model/types';
-import { migrate, openDatabase } from '../../src/infra/db/data-source';
-import { createTestEnvironment, ENGINES, type TestEnvironment } from '../support/env';
+import { openTestDatabase, type TestDatabase } from '../support/database';
+import { ENGINES } from '../support/env';
 
 /**
  * The delivery worker reads a message, its conversation, contact and identity with one plain query;
@@ -17,19 +16,15 @@ const AT = new Date('2024-02-29T23:59:58.123Z');
 const LATER = new Date('2024-03-01T00:00:01.007Z');
 
 describe.each(ENGINES)('the delivery read on %s', (engine) => {
-  let environment: TestEnvironment;
-  let dataSource: DataSource;
+  let database: TestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    environment = createTestEnvironment(engine);
-    dataSource = await openDatabase(environment.config);
-    await migrate(dataSource);
-    db = new Database(dataSource);
+    database = await openTestDatabase(engine);
+    db = database.db;
   });
   afterAll(async () => {
-    await dataSource.destroy();
-    await environment.cleanup();
+    await database.close();
   });
 
   /** A contact, identity, conversation and queued message; `full` fills every nullable column. */

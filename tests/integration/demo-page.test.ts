@@ -1,16 +1,15 @@
 import { createServer } from 'node:http';
-import type { DataSource } from 'typeorm';
 import pino from 'pino';
 import { createApp } from '../../src/api/app';
 import { ApiKeyAuthenticator } from '../../src/core/api-keys';
 import { DEMO_PAGE_CSP, demoRoutes } from '../../src/channels/widget/demo-page';
-import { Database } from '../../src/core/database';
+import type { Database } from '../../src/core/database';
 import { repo } from '../../src/core/model/schemas';
 import { DEMO_WEBSITE_KEY } from '../../src/core/websites/demo';
 import { WIDGET_CHANNEL } from '../../src/channels/widget/name';
-import { migrate, openDatabase } from '../../src/infra/db/data-source';
 import { Metrics } from '../../src/infra/metrics';
-import { createTestEnvironment, ENGINES, type TestEnvironment } from '../support/env';
+import { openTestDatabase, type TestDatabase } from '../support/database';
+import { ENGINES } from '../support/env';
 import { listenLocally, type LocalServer } from '../support/local-server';
 
 /**
@@ -23,21 +22,17 @@ const PUBLIC_URL = 'https://support.example.com';
 const PORT = 4321;
 
 describe.each(ENGINES)('Demo page on %s', (engine) => {
-  let environment: TestEnvironment;
-  let dataSource: DataSource;
+  let database: TestDatabase;
   let db: Database;
   const servers: LocalServer[] = [];
 
   beforeAll(async () => {
-    environment = createTestEnvironment(engine);
-    dataSource = await openDatabase(environment.config);
-    await migrate(dataSource);
-    db = new Database(dataSource);
+    database = await openTestDatabase(engine);
+    db = database.db;
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.close()));
-    await dataSource.destroy();
-    await environment.cleanup();
+    await database.close();
   });
 
   /** The hub's app with only the demo page as a root router, listening on a free port. */
