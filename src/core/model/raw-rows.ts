@@ -8,6 +8,8 @@ interface Table {
   name: string;
   /** Every column in the schema's order, with its kind. */
   columns: Readonly<Record<string, Kind>>;
+  /** The INSERT of a whole row, built once. */
+  insert: string;
 }
 
 function kindOf(type: unknown): Kind {
@@ -21,13 +23,13 @@ function kindOf(type: unknown): Kind {
  * the engine (timestamps are dates on both), so SQLite's schemas serve for both.
  */
 const TABLES = new Map<string, Table>(
-  entitySchemas('sqlite').map((schema) => [
-    schema.options.name,
-    {
-      name: schema.options.tableName ?? schema.options.name,
-      columns: Object.fromEntries(Object.entries(schema.options.columns).map(([column, options]) => [column, kindOf(options?.type)])),
-    },
-  ]),
+  entitySchemas('sqlite').map((schema) => {
+    const name = schema.options.tableName ?? schema.options.name;
+    const columns = Object.fromEntries(Object.entries(schema.options.columns).map(([column, options]) => [column, kindOf(options?.type)]));
+    const names = Object.keys(columns);
+    const insert = `INSERT INTO ${name} (${names.map((column) => `"${column}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`;
+    return [schema.options.name, { name, columns, insert }];
+  }),
 );
 
 function tableOf(entity: EntityName): Table {
@@ -74,13 +76,9 @@ export function entityOf<K extends EntityName>(sql: Sql, row: Row, alias: string
 
 /** The INSERT of a whole row, every column of its schema, stored as TypeORM stores it. */
 export function insertOf<K extends EntityName>(sql: Sql, entity: K, row: EntityTypes[K]): Statement {
-  const { name, columns } = tableOf(entity);
-  const entries = Object.entries(columns);
+  const { columns, insert } = tableOf(entity);
   const values = row as unknown as Row;
-  return {
-    text: `INSERT INTO ${name} (${entries.map(([column]) => `"${column}"`).join(', ')}) VALUES (${entries.map(() => '?').join(', ')})`,
-    params: entries.map(([column, kind]) => stored(sql, kind, values[column])),
-  };
+  return { text: insert, params: Object.entries(columns).map(([column, kind]) => stored(sql, kind, values[column])) };
 }
 
 /** The UPDATE of some fields of a row by id. */
