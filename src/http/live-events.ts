@@ -53,7 +53,7 @@ export class LiveEvents implements LiveFeed {
     }, this.heartbeatMs);
   }
 
-  private each(conversationId: string, deliver: (stream: LiveStream) => void): void {
+  private each(conversationId: string | null, deliver: (stream: LiveStream) => void): void {
     for (const stream of this.streams) {
       try {
         deliver(stream);

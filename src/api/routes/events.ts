@@ -49,12 +49,12 @@ export function eventRoutes({ live }: EventRouteDeps): RouteSpec[] {
       responses: {
         200: {
           description:
-            'An event stream: conversation.created, conversation.updated, message.created, message.updated, transcript.requested (someone asked for the transcript to be sent to the customer); conversation.typing (a widget visitor typing, without an id: never replayed); `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
+            'An event stream: conversation.created, conversation.updated, conversation.assigned, conversation.resolved, message.created, message.updated, transcript.requested (someone asked for the transcript to be sent to the customer), rating.created, contact.created, contact.updated, contact.merged (about no conversation: not sent when the stream is filtered by conversationId), webhook.disabled; conversation.typing (a widget visitor typing, without an id: never replayed); `reset` when the id to resume from is no longer kept; `: heartbeat` comments',
           contentType: 'text/event-stream',
         },
       },
       async handler({ query: filter, req, res }) {
-        const wanted = (event: { conversationId: string }, type: EventType | typeof TYPING_EVENT) =>
+        const wanted = (event: { conversationId: string | null }, type: EventType | typeof TYPING_EVENT) =>
           (!filter.conversationId || event.conversationId === filter.conversationId) && (!filter.types || filter.types.includes(type));
         res.writeHead(200, {
           'Content-Type': 'text/event-stream; charset=utf-8',

@@ -3,9 +3,11 @@ import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { ConflictError } from '../errors';
+import { events } from '../events';
 import { newId } from '../ids';
 import { insertRows, repo, updateRow } from '../model/schemas';
 import type { Conversation, Rating } from '../model/types';
+import { eventsOutboxRow, type Outbox } from '../outbox';
 import { retryOnUniqueViolation } from '../unique';
 import { lockConversation } from './update';
 
@@ -17,12 +19,14 @@ export interface RatingInput {
 
 /**
  * The customer's rating of a resolved conversation; rating again changes it. Audited as
- * `rating.created` or `rating.updated`, as the customer's own act.
+ * `rating.created` or `rating.updated`, as the customer's own act; the first rating is a
+ * `rating.created` event.
  */
-export async function rateConversation(db: Database, conversationId: string, input: RatingInput, actor: Actor): Promise<Rating> {
+export async function rateConversation(deps: { db: Database; outbox: Outbox }, conversationId: string, input: RatingInput, actor: Actor): Promise<Rating> {
+  const { db, outbox } = deps;
   // Two first ratings at once race on the conversation's unique rating; the loser's retry updates the winner's.
   return retryOnUniqueViolation(() =>
-    db.transaction(async (manager) => {
+    outbox.runUnit(async ({ manager, write }) => {
       const conversation = await lockConversation(manager, db, conversationId);
       if (conversation.status !== 'resolved') {
         throw new ConflictError('conversation_not_resolved', 'A conversation can be rated once it is resolved.');
@@ -39,8 +43,9 @@ export async function rateConversation(db: Database, conversationId: string, inp
       const rating: Rating = { id: newId(), conversationId, contactId: conversation.contactId, score: input.score, comment: input.comment, createdAt: now, updatedAt: now };
       await insertRows(manager, 'Rating', rating);
       await recordAudit(manager, actor, { action: 'rating.created', entityType: 'rating', entityId: rating.id, after: { conversationId, score: rating.score, comment: rating.comment } });
+      await write([eventsOutboxRow([events.ratingCreated(rating, now)], now)]);
       return rating;
-    }),
+    }, { key: conversationId }),
   );
 }
 

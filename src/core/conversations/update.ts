@@ -67,7 +67,8 @@ function differs(a: unknown, b: unknown): boolean {
 
 /**
  * Changes status, assignee, team, priority or tags of a conversation in one transaction: the rules of
- * status transitions, resolution time, an audit entry, a `conversation.updated` event, and for a snooze
+ * status transitions, resolution time, an audit entry, a `conversation.updated` event (with
+ * `conversation.assigned` and `conversation.resolved` when those changed), and for a snooze
  * a delayed job that reopens the conversation at `snoozedUntil`.
  */
 export async function updateConversation(deps: { db: Database; outbox: Outbox }, id: string, patch: ConversationPatch, actor: Actor): Promise<Conversation> {
@@ -90,7 +91,10 @@ export async function updateConversation(deps: { db: Database; outbox: Outbox },
       before: Object.fromEntries(changed.map((field) => [field, current[field]])),
       after: Object.fromEntries(changed.map((field) => [field, next[field]])),
     });
-    const written = [eventsOutboxRow([events.conversationUpdated(updated, changed, now)], now)];
+    const happened = [events.conversationUpdated(updated, changed, now)];
+    if (changed.includes('assigneeId')) happened.push(events.conversationAssigned(updated, current.assigneeId, now));
+    if (changed.includes('status') && updated.status === 'resolved') happened.push(events.conversationResolved(updated, now));
+    const written = [eventsOutboxRow(happened, now)];
     if (next.status === 'snoozed' && next.snoozedUntil && changed.includes('snoozedUntil')) {
       written.push(wakeOutboxRow({ conversationId: id, snoozedUntil: next.snoozedUntil.toISOString() }, now));
     }

@@ -2,15 +2,17 @@ import type { DomainEvent } from '../events';
 import type { JobAttempt } from './channel-jobs';
 
 /**
- * Follows the hub's domain events in the workers (a CRM's webhooks): each event it wants becomes a job
- * of its own, retried on its own through the shared error mapping, so a slow or failing subscriber
- * neither delays the others nor loses an event. `handle` may run twice for one event (a crash between
- * its work and the job's completion), so it must be idempotent on `event.id`.
+ * Follows the hub's domain events in the workers (a CRM's webhooks): the events it wants become jobs of
+ * its own (one per conversation and publish, handed over in their order), retried on their own through
+ * the shared error mapping, so a slow or failing subscriber neither delays the others nor loses an
+ * event. `handle` may run twice for one event (a crash, or a retry of a job whose later event failed),
+ * so it must be idempotent on `event.id`.
  */
 export interface EventSubscriber {
   /** Unique among subscribers; part of each job's id. */
   readonly name: string;
   /** The event types it wants; `*` for all. */
   readonly events: readonly DomainEvent['type'][] | '*';
-  handle(event: DomainEvent, attempt: JobAttempt): Promise<void>;
+  /** Its events come in order per conversation, several to a job: it cannot replace the job's data. */
+  handle(event: DomainEvent, attempt: Pick<JobAttempt, 'lastAttempt'>): Promise<void>;
 }

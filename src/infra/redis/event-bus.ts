@@ -23,7 +23,7 @@ function isStreamedEvent(value: unknown): value is StreamedEvent {
   return (
     typeof event?.id === 'string' &&
     typeof event.streamId === 'string' &&
-    typeof event.conversationId === 'string' &&
+    (typeof event.conversationId === 'string' || event.conversationId === null) &&
     (EVENT_TYPES as readonly string[]).includes(event.type ?? '')
   );
 }

@@ -3,12 +3,13 @@ import type { DomainEvent } from '../../core/events';
 import type { EventSubscriber } from '../../core/ports/event-subscriber';
 import { attemptOf } from '../attempt';
 
-/** One job per event and subscriber, so each subscriber retries on its own. */
+/** One job per subscriber and conversation of a publish, so each subscriber retries on its own. */
 export const SUBSCRIBERS_QUEUE = 'subscribers';
 
 export interface SubscriberJob {
   subscriber: string;
-  event: DomainEvent;
+  /** Events of one conversation (or one event about no conversation), oldest first. */
+  events: DomainEvent[];
 }
 
 /** Where published events are handed to the channels that follow them (see eventsPublisher). */
@@ -17,19 +18,35 @@ export interface SubscriberFanOut {
   subscribers: readonly Pick<EventSubscriber, 'name' | 'events'>[];
 }
 
-/** The subscriber jobs of a transaction's events; their ids come from the event ids, so adding them twice adds one each. */
+/**
+ * The subscriber jobs of published events: per subscriber, one job for the events of each conversation,
+ * so that a subscriber sees one conversation's events of a commit in their order, never the later one
+ * first. Job ids come from the first event's id, so adding the same events twice adds each job once.
+ */
 export function subscriberJobs(fanOut: SubscriberFanOut, events: readonly DomainEvent[]): { name: string; data: SubscriberJob; opts: { jobId: string } }[] {
-  return fanOut.subscribers.flatMap((subscriber) =>
-    events
-      .filter((event) => subscriber.events === '*' || subscriber.events.includes(event.type))
-      .map((event) => ({ name: event.type, data: { subscriber: subscriber.name, event }, opts: { jobId: `subscriber-${subscriber.name}-${event.id}` } })),
-  );
+  return fanOut.subscribers.flatMap((subscriber) => {
+    const groups = new Map<string, { first: DomainEvent; events: DomainEvent[] }>();
+    for (const event of events) {
+      if (subscriber.events !== '*' && !subscriber.events.includes(event.type)) continue;
+      const key = event.conversationId ?? event.id;
+      const group = groups.get(key);
+      if (group) group.events.push(event);
+      else groups.set(key, { first: event, events: [event] });
+    }
+    return [...groups.values()].map(({ first, events: group }) => ({ name: first.type, data: { subscriber: subscriber.name, events: group }, opts: { jobId: `subscriber-${subscriber.name}-${first.id}` } }));
+  });
 }
 
-/** Hands one event to its subscriber; a subscriber that is gone (turned off since) has nothing to do. */
+/**
+ * Hands a job's events to their subscriber one after another; a subscriber that is gone (turned off
+ * since) has nothing to do. A retry hands them all again: subscribers are idempotent on the event id.
+ */
 export function notifySubscriberProcessor(subscribers: readonly EventSubscriber[]) {
   const byName = new Map(subscribers.map((subscriber) => [subscriber.name, subscriber]));
   return async (job: Job<SubscriberJob>): Promise<void> => {
-    await byName.get(job.data.subscriber)?.handle(job.data.event, attemptOf(job));
+    const subscriber = byName.get(job.data.subscriber);
+    if (!subscriber) return;
+    const attempt = { lastAttempt: attemptOf(job).lastAttempt };
+    for (const event of job.data.events) await subscriber.handle(event, attempt);
   };
 }

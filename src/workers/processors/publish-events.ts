@@ -20,7 +20,7 @@ export function eventsPublisher(bus: EventBus, mirrors?: MirrorFanOut, subscribe
     const published = await bus.publishAll(events);
     if (mirrors && mirrors.targets.length > 0) {
       const firstEventOf = new Map<string, string>();
-      for (const event of events) if (!firstEventOf.has(event.conversationId)) firstEventOf.set(event.conversationId, event.id);
+      for (const { conversationId, id } of events) if (conversationId !== null && !firstEventOf.has(conversationId)) firstEventOf.set(conversationId, id);
       await mirrors.queue.addBulk(
         [...firstEventOf].flatMap(([conversationId, eventId]) =>
           mirrors.targets.map((target) => ({ name: 'sync', data: { target, conversationId }, opts: { jobId: `mirror-${target}-${eventId}` } })),

@@ -72,7 +72,7 @@ export function followUpRoutes(context: FollowUpContext): Router {
 
   async function rate(conversationId: string, contactId: string, score: number, comment: string | null): Promise<Rating> {
     try {
-      return await rateConversation(db, conversationId, { score, comment }, actorOfContact(contactId));
+      return await rateConversation(context, conversationId, { score, comment }, actorOfContact(contactId));
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'conversation_not_resolved') {
         throw new ConflictError('conversation_not_resolved', 'This conversation was reopened; it can be rated again once it is resolved.');

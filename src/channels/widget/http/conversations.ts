@@ -27,7 +27,7 @@ export function conversationRoutes(deps: WidgetHttpDeps, use: WidgetMiddleware):
     const input = parseInput(ratingInput, req.body);
     const conversation = await findVisibleConversation(db, visitor.scope, id);
     res.locals.conversationId = id;
-    const rating = await rateConversation(db, conversation.id, { score: input.score, comment: input.comment ?? null }, actorOfContact(visitor.contactId));
+    const rating = await rateConversation({ db, outbox: deps.outbox }, conversation.id, { score: input.score, comment: input.comment ?? null }, actorOfContact(visitor.contactId));
     res.json({ rating: { score: rating.score, comment: rating.comment } });
   });
 
