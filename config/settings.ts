@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiChannelSection } from './channels/api';
+import { crmSection } from './channels/crm';
 import { emailSection } from './channels/email';
 import { slackSection } from './channels/slack';
 import { smsSection } from './channels/sms';
@@ -158,6 +159,7 @@ export const settings = {
   ...smsSection.settings,
   ...slackSection.settings,
   ...emailSection.settings,
+  ...crmSection.settings,
   deliveryTimeoutMs: setting({
     env: 'DELIVERY_TIMEOUT_MS',
     description: 'How long one delivery attempt to a channel may take before it counts as failed and is retried.',
@@ -200,4 +202,4 @@ export type Settings = typeof settings;
 export type SettingName = keyof Settings;
 
 /** Each channel's section of the settings, in the order of the channel list. */
-export const channelSections = [apiChannelSection, widgetSection, smsSection, slackSection, emailSection] as const;
+export const channelSections = [apiChannelSection, widgetSection, smsSection, slackSection, emailSection, crmSection] as const;

@@ -8,12 +8,13 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
 export interface EntityTypes {
   Contact: Contact;
+  ContactExternalId: ContactExternalId;
   ChannelIdentity: ChannelIdentity;
   Conversation: Conversation;
   Message: Message;
@@ -118,6 +119,15 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       createdAt: at(),
       updatedAt: at(),
     }, { indices: [index('IDX_contacts_email', ['email']), index('IDX_contacts_phone', ['phone'])] }),
+    schema('ContactExternalId', 'contact_external_ids', {
+      contactId: { ...ref(), primary: true },
+      system: { ...short(32), primary: true },
+      externalId: short(255),
+      createdAt: at(),
+    }, {
+        indices: [index('UQ_contact_external_ids_system_id', ['system', 'externalId'], true)],
+        foreignKeys: [references('contactId', 'Contact', 'CASCADE')],
+      }),
     schema('ChannelIdentity', 'channel_identities', {
       id,
       contactId: ref(),

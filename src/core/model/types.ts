@@ -41,6 +41,15 @@ export interface Contact {
   updatedAt: Date;
 }
 
+/** A contact's id in another system (a CRM): one per system, and one contact per id in a system. */
+export interface ContactExternalId {
+  contactId: string;
+  /** The other system's name: `hubspot`, `crm` (the generic CRM webhooks), ... */
+  system: string;
+  externalId: string;
+  createdAt: Date;
+}
+
 export interface ChannelIdentity {
   id: string;
   contactId: string;

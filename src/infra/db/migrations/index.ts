@@ -10,6 +10,7 @@ import { MirroredFiles1733300000000 } from './1733300000000-mirrored-files';
 import { ConversationSubjects1733400000000 } from './1733400000000-conversation-subjects';
 import { FollowUps1733500000000 } from './1733500000000-follow-ups';
 import { MessageOriginals1733600000000 } from './1733600000000-message-originals';
+import { ContactExternalIds1733700000000 } from './1733700000000-contact-external-ids';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ConversationSubjects1733400000000,
   FollowUps1733500000000,
   MessageOriginals1733600000000,
+  ContactExternalIds1733700000000,
 ];

@@ -1,0 +1,20 @@
+import type { ChannelContext, ChannelModule } from '../channel';
+import { crmInboundRoutes } from './inbound';
+import { outgoingWebhooks } from './outgoing';
+
+export const CRM_CHANNEL = 'crm';
+
+/**
+ * The CRM channel: outgoing webhooks (endpoints managed under /api/v1/webhooks, each event delivered
+ * signed per Standard Webhooks, in order per conversation, retried for hours) and the CRMs' own
+ * webhooks into the hub at /webhooks/crm/:provider.
+ */
+export async function crmChannel(context: ChannelContext): Promise<ChannelModule> {
+  const outgoing = await outgoingWebhooks(context);
+  return {
+    name: CRM_CHANNEL,
+    jobs: outgoing.jobs,
+    subscribers: outgoing.subscribers,
+    http: () => ({ apiRoutes: outgoing.apiRoutes, webhookRoutes: crmInboundRoutes(context) }),
+  };
+}
