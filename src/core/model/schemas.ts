@@ -8,7 +8,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, WebhookDelivery, WebhookEndpoint, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -37,6 +37,8 @@ export interface EntityTypes {
   Rating: Rating;
   FollowUp: FollowUp;
   Unsubscribe: Unsubscribe;
+  WebhookEndpoint: WebhookEndpoint;
+  WebhookDelivery: WebhookDelivery;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -376,5 +378,45 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       after: json(true),
       createdAt: at(),
     }, { indices: [index('IDX_audit_entity', ['entityType', 'entityId']), index('IDX_audit_created', ['createdAt'])] }),
+    schema('WebhookEndpoint', 'webhook_endpoints', {
+      id,
+      url: short(2048),
+      description: short(500, true),
+      events: json(),
+      enabled: { type: 'boolean' },
+      secret: short(128),
+      previousSecret: short(128, true),
+      previousSecretExpiresAt: at(true),
+      failingSince: at(true),
+      disabledAt: at(true),
+      disabledReason: short(200, true),
+      createdAt: at(),
+      updatedAt: at(),
+    }),
+    schema('WebhookDelivery', 'webhook_deliveries', {
+      id,
+      endpointId: ref(),
+      eventId: ref(),
+      eventType: short(64),
+      orderKey: short(64),
+      orderAt: at(),
+      orderIndex: { type: 'integer' },
+      body: text(),
+      status: short(16),
+      attempts: json(),
+      attemptCount: { type: 'integer' },
+      nextAttemptAt: at(true),
+      createdAt: at(),
+      updatedAt: at(),
+      finishedAt: at(true),
+    }, {
+        indices: [
+          index('UQ_webhook_deliveries_event', ['endpointId', 'eventId'], true),
+          index('IDX_webhook_deliveries_order', ['endpointId', 'orderKey', 'status', 'orderAt']),
+          index('IDX_webhook_deliveries_log', ['endpointId', 'createdAt']),
+          index('IDX_webhook_deliveries_finished', ['finishedAt']),
+        ],
+        foreignKeys: [references('endpointId', 'WebhookEndpoint', 'CASCADE')],
+      }),
   ];
 }

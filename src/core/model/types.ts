@@ -371,3 +371,60 @@ export interface AuditEntry {
   after: Record<string, unknown> | null;
   createdAt: Date;
 }
+
+/** An outgoing webhook endpoint: where the hub POSTs the events it wants, signed per Standard Webhooks. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Event types, or `['*']` for all. */
+  events: string[];
+  enabled: boolean;
+  /** `whsec_` and base64; answered once, at creation or rotation. */
+  secret: string;
+  /** The secret before the last rotation, still signing beside the new one until `previousSecretExpiresAt`. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  /** When deliveries started failing without a success since; cleared by the next success. */
+  failingSince: Date | null;
+  disabledAt: Date | null;
+  /** Why the hub disabled it (410 Gone, failing for days); null when enabled or disabled by an admin. */
+  disabledReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** One try of a delivery, as the delivery log shows it. */
+export interface WebhookAttempt {
+  at: string;
+  /** The receiver's status; null when no answer came (network error, timeout, refused address). */
+  statusCode: number | null;
+  latencyMs: number;
+  /** The first 1 KB of the answer, or what went wrong when there was none. */
+  response: string;
+}
+
+/** One event for one endpoint: its exact body, its attempts and what became of it. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  /** The event's id: the `webhook-id` of every attempt and redelivery. */
+  eventId: string;
+  eventType: string;
+  /** Deliveries with the same key go out one after another, in (orderAt, orderIndex) order: a conversation's id, or the event's own. */
+  orderKey: string;
+  orderAt: Date;
+  orderIndex: number;
+  /** The JSON sent, byte for byte what is signed. */
+  body: string;
+  status: WebhookDeliveryStatus;
+  attempts: WebhookAttempt[];
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}

@@ -11,6 +11,7 @@ import { ConversationSubjects1733400000000 } from './1733400000000-conversation-
 import { FollowUps1733500000000 } from './1733500000000-follow-ups';
 import { MessageOriginals1733600000000 } from './1733600000000-message-originals';
 import { ContactExternalIds1733700000000 } from './1733700000000-contact-external-ids';
+import { Webhooks1733800000000 } from './1733800000000-webhooks';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   FollowUps1733500000000,
   MessageOriginals1733600000000,
   ContactExternalIds1733700000000,
+  Webhooks1733800000000,
 ];
