@@ -1,8 +1,9 @@
 import type { ChannelContext, ChannelModule } from '../channel';
 import { crmInboundRoutes } from './inbound';
+import { CRM_CHANNEL } from './name';
 import { outgoingWebhooks } from './outgoing';
 
-export const CRM_CHANNEL = 'crm';
+export { CRM_CHANNEL } from './name';
 
 /**
  * The CRM channel: outgoing webhooks (endpoints managed under /api/v1/webhooks, each event delivered
