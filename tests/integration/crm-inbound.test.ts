@@ -59,11 +59,12 @@ describe.each(ENGINES)('inbound CRM webhooks on %s', (engine) => {
   }
 
   /** HubSpot's v3 signature: base64(HMAC-SHA256(client secret, method + URI + body + timestamp)), the URI being what HubSpot called. */
-  function hubspot(events: unknown[], options: { at?: number; secret?: string; signature?: string } = {}): Promise<Answer> {
+  function hubspot(events: unknown[], options: { at?: number; secret?: string; signature?: string; query?: { sent: string; signed: string } } = {}): Promise<Answer> {
     const body = JSON.stringify(events);
     const timestamp = String(options.at ?? Date.now());
-    const signature = options.signature ?? createHmac('sha256', options.secret ?? HUBSPOT_SECRET).update(`POST${PUBLIC_URL}/webhooks/crm/hubspot${body}${timestamp}`).digest('base64');
-    return post('/webhooks/crm/hubspot', body, { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp });
+    const uri = `${PUBLIC_URL}/webhooks/crm/hubspot${options.query?.signed ?? ''}`;
+    const signature = options.signature ?? createHmac('sha256', options.secret ?? HUBSPOT_SECRET).update(`POST${uri}${body}${timestamp}`).digest('base64');
+    return post(`/webhooks/crm/hubspot${options.query?.sent ?? ''}`, body, { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp });
   }
 
   function recordOf(provider: string, eventId: string): Promise<CrmInboundEvent | null> {
@@ -263,6 +264,11 @@ describe.each(ENGINES)('inbound CRM webhooks on %s', (engine) => {
         expect(errorCode(res.body)).toBe('invalid_signature');
       }
       expect(await counts()).toEqual(before);
+    });
+
+    it('verifies the URI HubSpot called: PUBLIC_URL, path and query, with the escapes HubSpot decodes decoded', async () => {
+      const res = await hubspot([event('contact.creation', 31337)], { query: { sent: '?app=a%40b%3Ac&space=%20', signed: '?app=a@b:c&space=%20' } });
+      expect(res.status).toBe(202);
     });
 
     it('maps a batch of creation, property changes and deletion onto contacts, in order', async () => {
