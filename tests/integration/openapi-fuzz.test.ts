@@ -35,6 +35,13 @@ const EMAIL_ENV = {
   EMAIL_ADDRESSES: 'support@fuzz.example',
   EMAIL_INBOUND_TOKEN: randomBytes(16).toString('hex'),
 };
+/** Both CRM webhooks on, so their signature checks and parsers are fuzzed. */
+const CRM_ENV = {
+  CRM_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+  HUBSPOT_CLIENT_SECRET: randomBytes(16).toString('hex'),
+};
+/** Values of root-route parameters that name something other than an id. */
+const KNOWN_SEGMENTS: Record<string, string[]> = { provider: ['generic', 'hubspot'] };
 const READS = new Set(['GET', 'HEAD']);
 /** Bolt answers Slack's endpoint itself, as Slack expects: a forged or stale request is a bare 401. */
 const OUTSIDE_THE_ERROR_SHAPE = new Set(['/slack/events']);
@@ -240,7 +247,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   beforeAll(async () => {
     // The api role runs no workers, so nothing but the fuzzed requests changes the database.
-    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, ...EMAIL_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    t = await startTestHub(engine, { role: 'api', env: { ...TWILIO_TEST_ENV, ...SLACK_ENV, ...EMAIL_ENV, ...CRM_ENV, HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
     const res = await t.request('/api/v1/openapi.json', { key: null });
     if (res.status !== 200) throw new Error(`GET /api/v1/openapi.json answered ${res.status}`);
     doc = res.body as OpenApiDocument;
@@ -319,13 +326,15 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
       fc.record({ 'x-twilio-signature': fc.base64String({ maxLength: 44 }) }),
       fc.record({ authorization: fc.oneof(fc.constant(`Bearer ${EMAIL_ENV.EMAIL_INBOUND_TOKEN}`), headerValue) }),
       fc.record({ 'x-slack-signature': hex.map((signature) => `v0=${signature}`), 'x-slack-request-timestamp': fc.oneof(fc.constant(now), headerValue) }),
+      fc.record({ 'webhook-id': headerValue, 'webhook-timestamp': fc.oneof(fc.constant(now), headerValue), 'webhook-signature': fc.oneof(fc.base64String({ maxLength: 44 }).map((signature) => `v1,${signature}`), headerValue) }),
+      fc.record({ 'x-hubspot-signature-v3': fc.oneof(fc.base64String({ maxLength: 44 }), headerValue), 'x-hubspot-request-timestamp': fc.oneof(fc.constant(String(Date.now())), headerValue) }),
     );
   }
 
   function rootRequest(method: string, template: string): fc.Arbitrary<RawRequest> {
     // Express 5 paths: `:name` and `*name` are parameters, `{...}` optional parts.
     const names = [...template.matchAll(/[:*](\w+)/g)].map((match) => match[1] ?? '');
-    const segments = fc.tuple(...names.map((name) => segment(name === 'key' ? known.fileKeys : known.ids)));
+    const segments = fc.tuple(...names.map((name) => segment(KNOWN_SEGMENTS[name] ?? (name === 'key' ? known.fileKeys : known.ids))));
     const query = queryString(['website', 'expires', 'signature', 'messageId', 'before', 'after', 'score'], known.ids);
     return fc.record({ segments, query, headers: rootHeaders(), body: anyBody }).map(({ segments: values, query: q, headers, body }) => {
       let target = template.replace(/[{}]/g, '');
@@ -336,7 +345,7 @@ describe.each(ENGINES)('fuzzing every route on %s', (engine) => {
 
   it("answers every route outside the API (the channels' webhooks, the widget, file links) below 500, refusals changing nothing", async () => {
     const routes = [...new Set(mountedRoutes(appRouter(t.hub.app)).filter((route) => !route.split(' ')[1]?.startsWith('/api/')))];
-    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /webhooks/email/inbound', 'POST /widget/v1/messages', 'GET /files/:key', 'GET /email/v1/ratings/:token', 'POST /email/v1/unsubscribe/:token']));
+    expect(routes).toEqual(expect.arrayContaining(['POST /webhooks/twilio/sms', 'POST /webhooks/twilio/status', 'POST /slack/events', 'POST /webhooks/email/inbound', 'POST /widget/v1/messages', 'GET /files/:key', 'GET /email/v1/ratings/:token', 'POST /email/v1/unsubscribe/:token', 'POST /webhooks/crm/:provider']));
     const failures: string[] = [];
     for (const route of routes) {
       const [method = '', template = ''] = route.split(' ');

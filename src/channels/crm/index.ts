@@ -1,5 +1,6 @@
 import type { ChannelContext, ChannelModule } from '../channel';
-import { crmInboundRoutes } from './inbound';
+import { crmInbound } from './inbound';
+import { crmJobs } from './jobs';
 import { CRM_CHANNEL } from './name';
 import { outgoingWebhooks } from './outgoing';
 
@@ -12,10 +13,11 @@ export { CRM_CHANNEL } from './name';
  */
 export async function crmChannel(context: ChannelContext): Promise<ChannelModule> {
   const outgoing = await outgoingWebhooks(context);
+  const inbound = crmInbound(context);
   return {
     name: CRM_CHANNEL,
-    jobs: outgoing.jobs,
+    jobs: crmJobs([inbound.jobs]),
     subscribers: outgoing.subscribers,
-    http: () => ({ apiRoutes: outgoing.apiRoutes, webhookRoutes: crmInboundRoutes(context) }),
+    http: () => ({ apiRoutes: outgoing.apiRoutes, webhookRoutes: inbound.routes }),
   };
 }

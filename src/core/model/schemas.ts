@@ -8,7 +8,7 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, WebhookDelivery, WebhookEndpoint, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, CrmInboundEvent, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, WebhookDelivery, WebhookEndpoint, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
@@ -39,6 +39,7 @@ export interface EntityTypes {
   Unsubscribe: Unsubscribe;
   WebhookEndpoint: WebhookEndpoint;
   WebhookDelivery: WebhookDelivery;
+  CrmInboundEvent: CrmInboundEvent;
 }
 export type EntityName = keyof EntityTypes;
 
@@ -417,6 +418,26 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
           index('IDX_webhook_deliveries_finished', ['finishedAt']),
         ],
         foreignKeys: [references('endpointId', 'WebhookEndpoint', 'CASCADE')],
+      }),
+    schema('CrmInboundEvent', 'crm_inbound_events', {
+      id,
+      provider: short(32),
+      eventId: short(255),
+      type: short(64),
+      payload: json(),
+      jobId: ref(),
+      position: { type: 'integer' },
+      status: short(16),
+      outcome: text(true),
+      contactId: ref(true),
+      receivedAt: at(),
+      processedAt: at(true),
+    }, {
+        indices: [
+          index('UQ_crm_inbound_events_event', ['provider', 'eventId'], true),
+          index('IDX_crm_inbound_events_status', ['status', 'jobId', 'position']),
+          index('IDX_crm_inbound_events_received', ['receivedAt']),
+        ],
       }),
   ];
 }

@@ -428,3 +428,36 @@ export interface WebhookDelivery {
   updatedAt: Date;
   finishedAt: Date | null;
 }
+
+/**
+ * What became of an event a CRM sent the hub: `pending` until its job ran, then `processed`, `ignored`
+ * (an event type or a property the hub does not sync, or nothing to apply it to) or `failed` (refused for good).
+ */
+export const CRM_INBOUND_STATUSES = ['pending', 'processed', 'ignored', 'failed'] as const;
+export type CrmInboundStatus = (typeof CRM_INBOUND_STATUSES)[number];
+
+/**
+ * One event a CRM's webhook delivered, kept by its own id so that a redelivery is recognized and changes
+ * nothing, with what its processing did (or why it did nothing).
+ */
+export interface CrmInboundEvent {
+  id: string;
+  /** Which CRM webhook it came through (`generic`, ...). */
+  provider: string;
+  /** The CRM's id of the event: unique per provider. */
+  eventId: string;
+  type: string;
+  /** The event as received (its data), read by the job that applies it. */
+  payload: unknown;
+  /** The job (its outbox row id) that applies it with the other events of its request, in their order. */
+  jobId: string;
+  /** Its place among the events of its request: they are applied in this order. */
+  position: number;
+  status: CrmInboundStatus;
+  /** What processing did, or why it did nothing or failed. */
+  outcome: string | null;
+  /** The contact it was applied to, once known. */
+  contactId: string | null;
+  receivedAt: Date;
+  processedAt: Date | null;
+}
