@@ -60,6 +60,7 @@ export async function findDuplicates(deps: { db: Database; catalog: ChannelCatal
     const candidates = [
       ...(emailChannels.length > 0 ? await identities.findBy({ channel: In(emailChannels), address: In(emails), contactId: other }) : []).map((identity) => identity.contactId),
       ...(await repo(manager, 'Contact').find({ where: { email: In(emails), id: other }, select: { id: true } })).map((c) => c.id),
+      ...(await claimedInAttributes(manager, emails, contactId)),
     ];
     const others = candidates.length > 0 ? await repo(manager, 'Contact').findBy({ id: In([...new Set(candidates)]) }) : [];
     const theirs = await proofsOf(manager, others, phoneChannels, emailChannels);
@@ -88,11 +89,26 @@ async function proofsOf(manager: EntityManager, contacts: readonly Contact[], ph
   const identities = repo(manager, 'ChannelIdentity');
   const written = phoneChannels.length + emailChannels.length > 0 ? await identities.findBy({ contactId: In(ids), channel: In([...phoneChannels, ...emailChannels]) }) : [];
   const proofs: Proof[] = written.map((identity) => ({ reason: phoneChannels.includes(identity.channel) ? 'phone' : 'email', value: identity.address, identity }));
-  // A widget user's identity: the site's backend vouched for the user with the hash (see visitors/identify.ts).
+  // A widget user's identity: the site's backend vouched for the user with the hash (see visitors/identify.ts),
+  // so the email they gave is theirs, also when another contact had it (kept as attributes.unverifiedEmail).
   const signedIn = await identities.findBy({ contactId: In(ids), address: Like('user:%') });
   for (const identity of signedIn) {
-    const email = contacts.find((c) => c.id === identity.contactId)?.email;
-    if (email) proofs.push({ reason: 'email', value: email, identity });
+    const contact = contacts.find((c) => c.id === identity.contactId);
+    const given = contact?.attributes.unverifiedEmail;
+    for (const email of new Set([contact?.email, typeof given === 'string' ? given : null])) {
+      if (email) proofs.push({ reason: 'email', value: email, identity });
+    }
   }
   return proofs;
+}
+
+/** Contacts that were given one of the emails while another contact had it (see visitors/profile.ts). */
+async function claimedInAttributes(manager: EntityManager, emails: readonly string[], except: string): Promise<string[]> {
+  const claims = Object.fromEntries(emails.map((email, i) => [`claim${i}`, `%"unverifiedEmail":${JSON.stringify(email)}%`]));
+  const rows = await repo(manager, 'Contact')
+    .createQueryBuilder('ct')
+    .select('ct.id', 'id')
+    .where(Object.keys(claims).map((name) => `ct.attributes LIKE :${name}`).join(' OR '), claims)
+    .getRawMany<{ id: string }>();
+  return rows.map((row) => row.id).filter((id) => id !== except);
 }
