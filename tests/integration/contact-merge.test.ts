@@ -34,7 +34,7 @@ describe.each(ENGINES)('merging contacts on %s', (engine) => {
   /** Two people who are one: a target with an email and a CRM id, a source with an SMS, a rating, a page view and ids of its own. */
   async function pair() {
     const email = `${randomUUID()}@merge.test`;
-    const phone = `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const phone = `+1415${200 + Math.floor(Math.random() * 800)}${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
     const target = await emailFrom(t, email);
     await expectStatus(200, t, 'PATCH', `/api/v1/contacts/${target.contactId}`, { name: 'Tara Target', attributes: { plan: 'pro', seats: 3 }, externalIds: { crm: `crm-${randomUUID()}` } });
     const source = await smsFrom(t, phone);

@@ -21,7 +21,7 @@ interface TimelineEntry {
   message?: MessageItem;
 }
 
-const randomPhone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+const randomPhone = () => `+1415${200 + Math.floor(Math.random() * 800)}${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
 
 describe.each(ENGINES)("a contact's profile on %s", (engine) => {
   let t: TestHub;
