@@ -83,8 +83,8 @@ export class NotFoundError extends AppError {
 
 /** The request contradicts what is stored (a duplicate, an opted-out recipient, a reused key). */
 export class ConflictError extends AppError {
-  constructor(code: string, message: string) {
-    super('conflict', code, message);
+  constructor(code: string, message: string, issues?: readonly ErrorIssue[]) {
+    super('conflict', code, message, issues);
   }
 }
 

@@ -99,7 +99,7 @@ export class Ingestor {
 
       const now = new Date();
       const sender = seen.identity ? await knownSender(sql, input.channel, input.sender, seen.identity, now) : await newSender(sql, input.channel, input.sender, now);
-      const identity = input.consent ? await applyConsent(manager, sql, sender, input.consent, now) : sender;
+      const identity = input.consent ? await applyConsent(manager, sql, sender.identity, input.consent, now) : sender.identity;
       const change = await findOrOpenConversation(manager, sql, identity, route, now, reopenWindowMs, seen.place);
       const conversationId = change.kind === 'none' ? change.conversationId : change.conversation.id;
 
@@ -110,7 +110,8 @@ export class Ingestor {
       await sql.runAll([insertOf(sql, 'Message', message), ...(reply ? [insertOf(sql, 'Message', reply)] : []), update, followUpsOfContactCancel(identity.contactId, now)]);
       if (input.original) await insertOriginal(sql, message, input.original);
 
-      const happened: DomainEvent[] = [];
+      // The sender's contact first: a subscriber learns of a new contact before its conversation.
+      const happened: DomainEvent[] = [...sender.happened];
       if (change.kind !== 'none') {
         const current = { ...change.conversation, ...activity };
         happened.push(change.kind === 'created' ? events.conversationCreated(current, now) : events.conversationUpdated(current, change.changes, now));

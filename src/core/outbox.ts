@@ -35,7 +35,7 @@ export interface EventsJob {
 
 export function eventsOutboxRow(happened: DomainEvent[], now: Date): OutboxEvent {
   const payload: EventsJob = { events: happened };
-  return { id: newId(), queue: EVENTS_QUEUE, name: 'publish', payload, conversationId: happened[0]?.conversationId ?? null, runAt: null, createdAt: now };
+  return { id: newId(), queue: EVENTS_QUEUE, name: 'publish', payload, conversationId: happened.find((event) => event.conversationId !== null)?.conversationId ?? null, runAt: null, createdAt: now };
 }
 
 export function deliveryOutboxRow(job: DeliveryJob, now: Date): OutboxEvent {

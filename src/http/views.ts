@@ -39,6 +39,7 @@ export const contactView = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   attributes: z.record(z.string(), z.unknown()),
+  externalIds: z.record(z.string(), z.string()).describe('The contact\'s id in other systems, by system: `{ "hubspot": "…", "crm": "…" }`'),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -141,6 +142,34 @@ export const auditView = z.object({
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
   createdAt: timestamp,
+});
+
+export const mergeView = z.object({
+  contact: contactView.describe('The contact after the merge'),
+  mergeId: z.string().describe('Pass to POST /contacts/{id}/unmerge to undo the merge (within 30 days)'),
+});
+
+export const unmergeView = z.object({
+  contact: contactView.describe('The contact merged into, without what the merge gave it'),
+  restored: contactView.describe('The merged contact, re-created with its own id'),
+  mergeId: z.string(),
+});
+
+export const duplicateView = z.object({
+  contact: contactView,
+  reason: z.enum(['email', 'phone']).describe('What both contacts share'),
+  value: z.string().describe('The email address or phone number'),
+  identity: z
+    .object({ id: z.string(), contactId: z.string(), channel: z.string(), address: z.string() })
+    .describe('The identity that proves the address: the customer wrote from it (SMS, email) or signed in with it (the widget with a valid hash)'),
+});
+
+export const timelineEntryView = z.object({
+  type: z.enum(['message', 'conversation_started', 'conversation_resolved']),
+  at: timestamp,
+  conversationId: z.string(),
+  channel: z.string(),
+  message: messageView.optional().describe('For `message` entries; private notes included'),
 });
 
 export function pageView<T extends z.ZodType>(item: T) {

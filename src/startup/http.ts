@@ -53,7 +53,7 @@ function restRoutes({ config, db, core }: HttpDeps, live: LiveEvents, channelHtt
     ...conversationRoutes({ db, outbox, catalog: core.catalog, messageMaxLength: config.messageMaxLength, storage, publicUrl: config.publicUrl }),
     ...transcriptRoutes({ db }),
     ...fileRoutes({ storage, policy: uploadPolicy, publicUrl: config.publicUrl }),
-    ...contactRoutes({ db, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
+    ...contactRoutes({ db, outbox, catalog: core.catalog, attributesMaxBytes: config.contactAttributesMaxBytes, defaultPhoneRegion: config.defaultPhoneRegion }),
     ...typingRoutes({ db, signals }),
     ...agentRoutes({ db }),
     ...auditRoutes({ db }),

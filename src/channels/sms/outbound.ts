@@ -35,7 +35,7 @@ function deliveryError(error: unknown): Error {
 export class TwilioSmsAdapter implements ChannelAdapter {
   readonly channel = SMS_CHANNEL;
   // Twilio refuses longer bodies (error 21617); it splits shorter ones into segments itself.
-  readonly capabilities = { attachments: true, maxTextLength: 1600, receipts: 'push', threads: false } as const;
+  readonly capabilities = { attachments: true, maxTextLength: 1600, receipts: 'push', threads: false, addresses: 'phone' } as const;
 
   constructor(private readonly options: SmsSenderOptions) {}
 

@@ -33,7 +33,7 @@ export function widgetChannel(options: WidgetChannelOptions): ChannelModule {
   const { db, links, logger } = options;
   const tokens = new VisitorTokens(options.tokenSecret);
   const views = new WidgetViews({ db, links, transcriptByEmail: options.transcriptByEmail });
-  const messages = new VisitorMessages({ db, inbound: options.inbound, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
+  const messages = new VisitorMessages({ db, outbox: options.outbox, inbound: options.inbound, storage: options.storage, rateLimits: options.rateLimits, views, publicUrl: options.publicUrl });
   return {
     name: WIDGET_CHANNEL,
     adapter: new WidgetDeliveryAdapter(),

@@ -2,12 +2,13 @@ import type { Database } from '../../core/database';
 import { ValidationError } from '../../core/errors';
 import { attachmentOf } from '../../core/files/uploads';
 import type { Inbound } from '../../core/inbound';
+import type { Outbox } from '../../core/outbox';
 import { repo } from '../../core/model/schemas';
 import type { Attachment, Message } from '../../core/model/types';
 import type { FileStorage } from '../../core/ports/file-storage';
 import type { RateLimits } from '../../core/ports/rate-limits';
 import { toJson } from '../../core/serialize';
-import { applyVisitorProfile, type VisitorProfile } from '../../core/visitors/profile';
+import { saveVisitorProfile, type VisitorProfile } from '../../core/visitors/profile';
 import { openConversationOf, type Visitor } from '../../core/visitors/visitors';
 import { WIDGET_CHANNEL } from './name';
 import type { WidgetMessage } from './protocol';
@@ -32,6 +33,7 @@ export interface SentMessage {
 
 export interface VisitorMessagesDeps {
   db: Database;
+  outbox: Outbox;
   inbound: Inbound;
   storage: FileStorage;
   rateLimits: RateLimits;
@@ -55,7 +57,7 @@ export class VisitorMessages {
     const opensConversation = open === null;
     await rateLimits.take(opensConversation ? ['messages', 'conversations'] : ['messages'], { visitorId: visitor.identity.id, ip });
     const profile = input.profile;
-    if (profile) await db.transaction((manager) => applyVisitorProfile(manager, visitor.contactId, profile));
+    if (profile) await saveVisitorProfile(this.deps, visitor.contactId, profile);
 
     const result = await inbound.accept({
       kind: 'message',

@@ -22,6 +22,11 @@ export class ChannelCatalog {
     for (const adapter of adapters) this.adapters.set(adapter.channel, adapter);
   }
 
+  /** The channels whose identities' addresses are their customers' phone numbers, or email addresses. */
+  channelsWithAddresses(kind: 'phone' | 'email'): ChannelName[] {
+    return [...this.adapters.values()].filter((adapter) => adapter.capabilities.addresses === kind).map((adapter) => adapter.channel);
+  }
+
   adapterOf(channel: ChannelName): ChannelAdapter | undefined {
     return this.adapters.get(channel);
   }

@@ -1,5 +1,6 @@
+import { events, type DomainEvent } from '../events';
 import { newId } from '../ids';
-import { insertOf } from '../model/raw-rows';
+import { entityOf, insertOf, returningList } from '../model/raw-rows';
 import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
 import type { Sql } from '../sql';
 
@@ -46,23 +47,31 @@ function detailsOf(sender: Sender): Details {
   return details;
 }
 
+/** A sender's identity, with the events of what resolving it did to contacts (created, completed). */
+export interface ResolvedSender {
+  identity: ChannelIdentity;
+  happened: DomainEvent[];
+}
+
 /**
  * Fills in the contact's name, email and phone where they are still empty, never overwriting what is
- * known. `known`: what the contact holds, when read already; no statement runs when nothing is missing.
+ * known. `known`: what the contact holds, read already; no statement runs when nothing is missing. The
+ * UPDATE answers the row it changed, so the `contact.updated` event costs no statement of its own.
  */
-async function fillMissing(sql: Sql, contactId: string, details: Details, now: Date, known?: Details): Promise<void> {
-  const fields = (Object.keys(details) as (keyof Details)[]).filter((field) => !known || known[field] === null);
-  if (fields.length === 0) return;
-  await sql.run(
-    `UPDATE contacts SET ${fields.map((f) => `"${f}" = COALESCE("${f}", ?)`).join(', ')}, "updatedAt" = ? WHERE id = ? AND (${fields.map((f) => `"${f}" IS NULL`).join(' OR ')})`,
+async function fillMissing(sql: Sql, contactId: string, details: Details, now: Date, known: Details): Promise<DomainEvent[]> {
+  const fields = (Object.keys(details) as (keyof Details)[]).filter((field) => known[field] === null);
+  if (fields.length === 0) return [];
+  const [row] = await sql.rows<Record<string, unknown>>(
+    `UPDATE contacts SET ${fields.map((f) => `"${f}" = COALESCE("${f}", ?)`).join(', ')}, "updatedAt" = ? WHERE id = ? AND (${fields.map((f) => `"${f}" IS NULL`).join(' OR ')}) RETURNING ${returningList('c', 'Contact')}`,
     [...fields.map((f) => details[f]), sql.date(now), contactId],
   );
+  return row ? [events.contactUpdated(entityOf(sql, row, 'c', 'Contact'), fields, now)] : [];
 }
 
 /** The identity behind a sender the hub knows (see senderLookup), its contact completed with what the sender tells. */
-export async function knownSender(sql: Sql, channel: ChannelName, sender: Sender, found: KnownIdentity, now: Date): Promise<ChannelIdentity> {
-  await fillMissing(sql, found.contactId, detailsOf(sender), now, { name: found.name, email: found.email, phone: found.phone });
-  return {
+export async function knownSender(sql: Sql, channel: ChannelName, sender: Sender, found: KnownIdentity, now: Date): Promise<ResolvedSender> {
+  const happened = await fillMissing(sql, found.contactId, detailsOf(sender), now, { name: found.name, email: found.email, phone: found.phone });
+  const identity: ChannelIdentity = {
     id: found.id,
     contactId: found.contactId,
     channel,
@@ -70,6 +79,7 @@ export async function knownSender(sql: Sql, channel: ChannelName, sender: Sender
     optedOutAt: sql.readDate(found.optedOutAt),
     createdAt: sql.readDate(found.createdAt) ?? now,
   };
+  return { identity, happened };
 }
 
 /**
@@ -77,33 +87,38 @@ export async function knownSender(sql: Sql, channel: ChannelName, sender: Sender
  * to an existing contact with the same email or phone, so one person writing from several channels stays
  * one contact.
  */
-export async function newSender(sql: Sql, channel: ChannelName, sender: Sender, now: Date): Promise<ChannelIdentity> {
+export async function newSender(sql: Sql, channel: ChannelName, sender: Sender, now: Date): Promise<ResolvedSender> {
   const details = detailsOf(sender);
   const existing = await contactWithEmailOrPhone(sql, sender);
-  const contactId = existing ?? (await createContact(sql, details, now));
-  if (existing) await fillMissing(sql, existing, details, now);
-  const created: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, optedOutAt: null, createdAt: now };
+  let contactId: string;
+  let happened: DomainEvent[];
+  if (existing) {
+    contactId = existing.id;
+    happened = await fillMissing(sql, existing.id, details, now, existing);
+  } else {
+    const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
+    contactId = contact.id;
+    happened = [events.contactCreated(contact, now)];
+    await sql.runAll([insertOf(sql, 'Contact', contact)]);
+  }
+  const identity: ChannelIdentity = { id: newId(), contactId, channel, address: sender.address, optedOutAt: null, createdAt: now };
   // A concurrent first message from the same address makes this insert fail; ingest retries and then
   // finds the identity the other transaction created.
-  await sql.runAll([insertOf(sql, 'ChannelIdentity', created)]);
-  return created;
+  await sql.runAll([insertOf(sql, 'ChannelIdentity', identity)]);
+  return { identity, happened };
 }
 
-/** The oldest contact with the sender's email, else with their phone. */
-async function contactWithEmailOrPhone(sql: Sql, sender: Sender): Promise<string | undefined> {
+type ContactDetails = { id: string } & Required<Details>;
+
+/** The oldest contact with the sender's email, else with their phone, with what it knows. */
+async function contactWithEmailOrPhone(sql: Sql, sender: Sender): Promise<ContactDetails | undefined> {
   for (const [column, value] of [
     ['email', sender.email],
     ['phone', sender.phone],
   ] as const) {
     if (!value) continue;
-    const [found] = await sql.rows<{ id: string }>(`SELECT id FROM contacts WHERE "${column}" = ? ORDER BY "createdAt" ASC LIMIT 1`, [value]);
-    if (found) return found.id;
+    const [found] = await sql.rows<ContactDetails>(`SELECT id, name, email, phone FROM contacts WHERE "${column}" = ? ORDER BY "createdAt" ASC LIMIT 1`, [value]);
+    if (found) return found;
   }
   return undefined;
-}
-
-async function createContact(sql: Sql, details: Details, now: Date): Promise<string> {
-  const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
-  await sql.runAll([insertOf(sql, 'Contact', contact)]);
-  return contact.id;
 }

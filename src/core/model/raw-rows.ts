@@ -56,6 +56,13 @@ export function selectList(alias: string, entity: EntityName): string {
     .join(', ');
 }
 
+/** The columns of an entity for a RETURNING clause, each as `alias_column` (read back with entityOf). */
+export function returningList(alias: string, entity: EntityName): string {
+  return Object.keys(tableOf(entity).columns)
+    .map((column) => `"${column}" AS "${alias}_${column}"`)
+    .join(', ');
+}
+
 /**
  * One entity from its aliased columns (see selectList), as TypeORM hydrates it: SQLite gives dates as
  * UTC text and booleans as 0/1, and both engines give simple-json columns as text.

@@ -8,13 +8,14 @@ import {
   type Repository,
 } from 'typeorm';
 import type { EntitySchemaForeignKeyOptions } from 'typeorm/entity-schema/EntitySchemaForeignKeyOptions';
-import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, Conversation, ConversationMirror, CrmInboundEvent, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, WebhookDelivery, WebhookEndpoint, Website } from './types';
+import type { Agent, AgentAccount, ApiKey, AuditEntry, ChannelIdentity, Contact, ContactExternalId, ContactMerge, Conversation, ConversationMirror, CrmInboundEvent, FollowUp, HubSecret, IdempotencyRecord, Inbox, Message, MessageOriginal, MirroredMessage, OutboxEvent, PageView, Rating, Team, TeamLocation, TeamMember, Unsubscribe, WebhookDelivery, WebhookEndpoint, Website } from './types';
 
 export type DatabaseEngine = 'sqlite' | 'postgres';
 
 export interface EntityTypes {
   Contact: Contact;
   ContactExternalId: ContactExternalId;
+  ContactMerge: ContactMerge;
   ChannelIdentity: ChannelIdentity;
   Conversation: Conversation;
   Message: Message;
@@ -61,7 +62,7 @@ export async function updateRow<K extends EntityName>(manager: EntityManager, na
  * Loads a row by id for change inside a transaction: locked on PostgreSQL, so that concurrent changes of
  * it take turns (SQLite's transactions take turns already). Null when there is no such row.
  */
-export function lockRow<K extends 'Conversation' | 'Message'>(manager: EntityManager, engine: DatabaseEngine, name: K, id: string): Promise<EntityTypes[K] | null> {
+export function lockRow<K extends 'Conversation' | 'Message' | 'Contact'>(manager: EntityManager, engine: DatabaseEngine, name: K, id: string): Promise<EntityTypes[K] | null> {
   const query = repo(manager, name).createQueryBuilder('row').where('row.id = :id', { id });
   if (engine === 'postgres') query.setLock('pessimistic_write');
   return query.getOne();
@@ -131,6 +132,14 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
         indices: [index('UQ_contact_external_ids_system_id', ['system', 'externalId'], true)],
         foreignKeys: [references('contactId', 'Contact', 'CASCADE')],
       }),
+    schema('ContactMerge', 'contact_merges', {
+      id,
+      targetId: ref(),
+      sourceId: ref(),
+      snapshot: json(),
+      createdAt: at(),
+      undoneAt: at(true),
+    }, { indices: [index('IDX_contact_merges_target', ['targetId', 'createdAt'])] }),
     schema('ChannelIdentity', 'channel_identities', {
       id,
       contactId: ref(),

@@ -50,6 +50,42 @@ export interface ContactExternalId {
   createdAt: Date;
 }
 
+/** What a merge moved from the merged contact to the target, so that unmerging puts back exactly that. */
+export interface ContactMergeSnapshot {
+  /** The merged contact as it was, attributes and all: unmerging re-creates it. */
+  source: {
+    id: string;
+    name: string | null;
+    email: string | null;
+    phone: string | null;
+    attributes: Record<string, unknown>;
+    createdAt: string;
+    updatedAt: string;
+  };
+  identityIds: string[];
+  conversationIds: string[];
+  pageViewIds: string[];
+  /** Its external ids: `moved` went to the target, `dropped` lost to the target's own id for the system. */
+  externalIds: { moved: Record<string, string>; dropped: Record<string, string> };
+  /** Target fields the merged contact filled (the target had none), with the value given. */
+  filled: { name?: string; email?: string; phone?: string };
+  /** Attribute keys the target took from the merged contact (it had none of them). */
+  attributesAdded: string[];
+  /** Earlier merges into the merged contact, which followed it to the target. */
+  followingMergeIds: string[];
+}
+
+/** One merge of a contact into another, undoable for a while (see contacts/merge.ts). */
+export interface ContactMerge {
+  id: string;
+  targetId: string;
+  sourceId: string;
+  snapshot: ContactMergeSnapshot;
+  createdAt: Date;
+  /** When it was unmerged; null while it stands. */
+  undoneAt: Date | null;
+}
+
 export interface ChannelIdentity {
   id: string;
   contactId: string;

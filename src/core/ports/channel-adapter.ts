@@ -34,6 +34,11 @@ export interface ChannelCapabilities {
   receipts: 'push' | 'none';
   /** The channel threads messages itself (an email's In-Reply-To), so core may be handed a conversation to continue. */
   threads: boolean;
+  /**
+   * An identity's address on the channel is the customer's own phone number or email address, proven by
+   * their writing from it: what contacts' duplicates are matched on.
+   */
+  addresses?: 'phone' | 'email';
 }
 
 /**

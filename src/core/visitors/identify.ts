@@ -4,14 +4,14 @@ import { actorOfContact } from '../actor';
 import { recordAudit } from '../audit';
 import type { Database } from '../database';
 import { IdentityNotVerifiedError } from '../errors';
-import { events } from '../events';
+import { events, type DomainEvent } from '../events';
 import { newId } from '../ids';
 import { insertRows, repo } from '../model/schemas';
-import type { ChannelIdentity, ChannelName, Conversation, OutboxEvent } from '../model/types';
+import type { ChannelIdentity, ChannelName, Contact, Conversation } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import { Sql } from '../sql';
 import { retryOnUniqueViolation } from '../unique';
-import { applyVisitorProfile, type VisitorProfile } from './profile';
+import { applyVisitorProfile, saveVisitorProfile, type VisitorProfile } from './profile';
 import { userAddress, type Visitor } from './visitors';
 
 export interface IdentifyInput extends VisitorProfile {
@@ -41,11 +41,10 @@ export function isValidIdentityHash(identitySecret: string, userId: string, hash
  * Returns the user id the visitor's next token carries.
  */
 export async function identifyVisitor(deps: { db: Database; outbox: Outbox }, visitor: Visitor, input: IdentifyInput): Promise<{ userId: string | null }> {
-  const { db } = deps;
   const profile = { name: input.name, email: input.email };
   if (input.hash === undefined) {
     if (visitor.website.requireVerifiedIdentity) throw new IdentityNotVerifiedError('This website accepts only verified users: identify needs the hash of the user id.');
-    await db.transaction((manager) => applyVisitorProfile(manager, visitor.contactId, profile));
+    await saveVisitorProfile(deps, visitor.contactId, profile);
     return { userId: visitor.userId };
   }
   if (!isValidIdentityHash(visitor.website.identitySecret, input.userId, input.hash)) {
@@ -72,18 +71,23 @@ async function joinUser({ db, outbox }: { db: Database; outbox: Outbox }, visito
     const address = userAddress(visitor.website.id, userId);
     const [user] = await sql.rows<IdentityRow>(`SELECT id, "contactId" FROM channel_identities WHERE channel = ? AND address = ?${lock}`, [channel, address]);
     const now = new Date();
+    const happened: DomainEvent[] = [];
 
     let target = user?.contactId;
     if (target === undefined) {
       // The browser's contact becomes the user's, unless it is already another user's (a shared computer).
-      target = (await isSomeUsersContact(manager, channel, browser.contactId)) ? await createContact(manager, now) : browser.contactId;
+      if (await isSomeUsersContact(manager, channel, browser.contactId)) {
+        const created = await createContact(manager, now);
+        happened.push(events.contactCreated(created, now));
+        target = created.id;
+      } else target = browser.contactId;
       const identity: ChannelIdentity = { id: newId(), contactId: target, channel, address, optedOutAt: null, createdAt: now };
       await insertRows(manager, 'ChannelIdentity', identity);
       await recordAudit(manager, actorOfContact(target), { action: 'visitor.identified', entityType: 'channel_identity', entityId: identity.id, after: { websiteId: visitor.website.id, userId } });
     }
-    const outboxRows = target === browser.contactId ? [] : await moveBrowser(manager, browser, target, now);
-    await applyVisitorProfile(manager, target, profile);
-    await write(outboxRows);
+    const moved = target === browser.contactId ? { happened: [] } : await moveBrowser(manager, browser, target, now);
+    happened.push(...moved.happened, ...(await applyVisitorProfile(manager, target, profile)));
+    await write(happened.length > 0 ? [eventsOutboxRow(happened, now)] : []);
   });
 }
 
@@ -91,19 +95,20 @@ async function isSomeUsersContact(manager: EntityManager, channel: ChannelName, 
   return repo(manager, 'ChannelIdentity').existsBy({ contactId, channel, address: Like('user:%') });
 }
 
-async function createContact(manager: EntityManager, now: Date): Promise<string> {
-  const id = newId();
-  await insertRows(manager, 'Contact', { id, name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now });
-  return id;
+async function createContact(manager: EntityManager, now: Date): Promise<Contact> {
+  const contact: Contact = { id: newId(), name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now };
+  await insertRows(manager, 'Contact', contact);
+  return contact;
 }
 
 /**
  * Moves a browser identity and its conversations (with their messages' sender and ratings) to the user's
  * contact, audited as `contact.merged`. The contact left behind is deleted once nothing refers to it,
  * its page views and name going to the user's contact first. Returns the outbox rows of the
- * `conversation.updated` events, so that agents' views and the user's other devices follow.
+ * `conversation.updated` events (so that agents' views and the user's other devices follow) and the
+ * `contact.updated` event of what the user's contact took from the one left behind.
  */
-async function moveBrowser(manager: EntityManager, browser: IdentityRow, target: string, now: Date): Promise<OutboxEvent[]> {
+async function moveBrowser(manager: EntityManager, browser: IdentityRow, target: string, now: Date): Promise<{ happened: DomainEvent[] }> {
   const from = browser.contactId;
   const conversations = repo(manager, 'Conversation');
   const moved = await conversations.findBy({ identityId: browser.id });
@@ -116,12 +121,13 @@ async function moveBrowser(manager: EntityManager, browser: IdentityRow, target:
   }
 
   const leftBehind = (await repo(manager, 'ChannelIdentity').existsBy({ contactId: from })) || (await conversations.existsBy({ contactId: from }));
+  const happened: DomainEvent[] = [];
   if (!leftBehind) {
     await repo(manager, 'PageView').update({ contactId: from }, { contactId: target });
     const old = await repo(manager, 'Contact').findOneByOrFail({ id: from });
     await repo(manager, 'Contact').delete({ id: from });
     // What the visitor said about themselves before logging in still describes them, by the same rules.
-    await applyVisitorProfile(manager, target, { name: old.name ?? undefined, email: old.email ?? undefined });
+    happened.push(...(await applyVisitorProfile(manager, target, { name: old.name ?? undefined, email: old.email ?? undefined })));
   }
   await recordAudit(manager, actorOfContact(target), {
     action: 'contact.merged',
@@ -130,7 +136,6 @@ async function moveBrowser(manager: EntityManager, browser: IdentityRow, target:
     before: { contactId: from },
     after: { contactId: target, identityId: browser.id, conversationIds: ids, removedContact: leftBehind ? null : from },
   });
-  if (ids.length === 0) return [];
   const updated: Conversation[] = moved.map((c) => ({ ...c, contactId: target, updatedAt: now }));
-  return [eventsOutboxRow(updated.map((c) => events.conversationUpdated(c, ['contactId'], now)), now)];
+  return { happened: [...updated.map((c) => events.conversationUpdated(c, ['contactId'], now)), ...happened] };
 }

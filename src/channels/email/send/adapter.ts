@@ -33,7 +33,7 @@ const THREAD_IDS = 30;
 export class EmailAdapter implements ChannelAdapter {
   readonly channel = EMAIL_CHANNEL;
   // Bounces come back as failure reports, which move a sent reply to failed.
-  readonly capabilities = { attachments: true, receipts: 'push', threads: true } as const;
+  readonly capabilities = { attachments: true, receipts: 'push', threads: true, addresses: 'email' } as const;
 
   constructor(private readonly options: EmailAdapterOptions) {}
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Website } from '../../../core/model/types';
 import { identifyVisitor } from '../../../core/visitors/identify';
-import { applyVisitorProfile } from '../../../core/visitors/profile';
+import { saveVisitorProfile } from '../../../core/visitors/profile';
 import { createVisitor } from '../../../core/visitors/visitors';
 import { WIDGET_CHANNEL } from '../name';
 import { isWebsiteOnline } from '../../../core/websites/presence';
@@ -45,7 +45,7 @@ export function visitorRoutes(deps: WidgetHttpDeps, use: WidgetMiddleware): Rout
 
   router.post('/visitors', rateLimited(deps.rateLimits, 'visitors'), async (_req, res) => {
     const website = websiteOf(res);
-    const identity = await createVisitor(db, WIDGET_CHANNEL);
+    const identity = await createVisitor(deps, WIDGET_CHANNEL);
     const session: VisitorSession = { token: tokens.issue({ identityId: identity.id, websiteId: website.id, userId: null }), visitorId: identity.address, userId: null };
     res.status(201).json(session);
   });
@@ -61,7 +61,7 @@ export function visitorRoutes(deps: WidgetHttpDeps, use: WidgetMiddleware): Rout
   router.post('/profile', use.visitor, ...use.json, async (req, res) => {
     const visitor = visitorOf(res);
     const profile = parseInput(profileInput, req.body);
-    await db.transaction((manager) => applyVisitorProfile(manager, visitor.contactId, profile));
+    await saveVisitorProfile(deps, visitor.contactId, profile);
     res.status(204).end();
   });
 

@@ -12,6 +12,7 @@ import { FollowUps1733500000000 } from './1733500000000-follow-ups';
 import { MessageOriginals1733600000000 } from './1733600000000-message-originals';
 import { ContactExternalIds1733700000000 } from './1733700000000-contact-external-ids';
 import { Webhooks1733800000000 } from './1733800000000-webhooks';
+import { ContactMerges1733900000000 } from './1733900000000-contact-merges';
 import { CrmInboundEvents1734000000000 } from './1734000000000-crm-inbound-events';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no file globbing. */
@@ -30,5 +31,6 @@ export const migrations = [
   MessageOriginals1733600000000,
   ContactExternalIds1733700000000,
   Webhooks1733800000000,
+  ContactMerges1733900000000,
   CrmInboundEvents1734000000000,
 ];
