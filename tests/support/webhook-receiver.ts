@@ -87,8 +87,8 @@ export class WebhookReceiver {
       receiver.server.once('error', reject);
       receiver.server.listen(port, '127.0.0.1', () => resolve());
     });
-    const { port } = receiver.server.address() as AddressInfo;
-    receiver.url = `http://127.0.0.1:${port}/hooks/replies`;
+    const address = receiver.server.address() as AddressInfo;
+    receiver.url = `http://127.0.0.1:${address.port}/hooks/replies`;
     return receiver;
   }
 

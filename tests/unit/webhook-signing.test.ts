@@ -28,11 +28,11 @@ describe('the signing of outgoing webhooks', () => {
     const old = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
     const now = new Date();
     const during = signedHeaders(endpoint({ previousSecret: old, previousSecretExpiresAt: new Date(now.getTime() + 60_000) }), 'evt_1', '{"a":1}', now);
-    expect(during['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(during['webhook-signature']?.split(' ')).toHaveLength(2);
     expect(() => new Webhook(VECTOR.secret).verify('{"a":1}', during)).not.toThrow();
     expect(() => new Webhook(old).verify('{"a":1}', during)).not.toThrow();
     const after = signedHeaders(endpoint({ previousSecret: old, previousSecretExpiresAt: new Date(now.getTime() - 1) }), 'evt_1', '{"a":1}', now);
-    expect(after['webhook-signature'].split(' ')).toHaveLength(1);
+    expect(after['webhook-signature']?.split(' ')).toHaveLength(1);
     expect(() => new Webhook(old).verify('{"a":1}', after)).toThrow();
   });
 });

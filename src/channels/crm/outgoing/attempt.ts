@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../../core/database';
 import { PermanentDeliveryError } from '../../../core/errors';
 import { repo } from '../../../core/model/schemas';
-import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../../core/model/types';
+import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model/types';
 import type { Outbox, Unit } from '../../../core/outbox';
 import type { Metrics } from '../../../infra/metrics';
 import { claimAttempt, failUntried, findDelivery, hasPendingPredecessor, nextInLine, recordResult, type DeliveryResult } from './deliveries';
@@ -88,9 +88,9 @@ export class AttemptRunner {
       logger.warn(fields, 'webhook attempt result dropped: another job took the delivery over');
       return;
     }
-    if (verdict.kind !== 'retry') this.deps.metrics.webhookDeliveries.inc({ outcome: verdict.kind });
-    const level = verdict.kind === 'succeeded' ? 'debug' : 'info';
-    logger[level]({ ...fields, statusCode: attempt.statusCode, latencyMs, outcome: verdict.kind, ...(outcome.answered ? {} : { error: outcome.error }) }, 'webhook attempt');
+    if (recorded !== 'pending') this.deps.metrics.webhookDeliveries.inc({ outcome: recorded });
+    const level = recorded === 'succeeded' ? 'debug' : 'info';
+    logger[level]({ ...fields, statusCode: attempt.statusCode, latencyMs, outcome: verdict.kind, status: recorded, ...(outcome.answered ? {} : { error: outcome.error }) }, 'webhook attempt');
   }
 
   private async claim(unit: Unit, job: AttemptJob, seen: WebhookDelivery): Promise<Claim> {
@@ -119,26 +119,27 @@ export class AttemptRunner {
     return { claimed: true, delivery, endpoint };
   }
 
-  private async record(unit: Unit, job: AttemptJob, delivery: WebhookDelivery, seenEndpoint: WebhookEndpoint, attempt: WebhookAttempt, verdict: Verdict): Promise<boolean> {
+  private async record(unit: Unit, job: AttemptJob, delivery: WebhookDelivery, seenEndpoint: WebhookEndpoint, attempt: WebhookAttempt, verdict: Verdict): Promise<WebhookDeliveryStatus | false> {
     const { db, logger } = this.deps;
     const now = new Date();
     const current = await findDelivery(unit.manager, delivery.id);
-    if (!current) return false;
-    const retryAt = verdict.kind === 'retry' ? new Date(now.getTime() + verdict.waitMs) : null;
-    const result: DeliveryResult = {
-      status: verdict.kind === 'retry' ? 'pending' : verdict.kind,
-      attempts: [...current.attempts, attempt],
-      nextAttemptAt: retryAt,
-      finishedAt: verdict.kind === 'retry' ? null : now,
-    };
     const claim = { deliveryId: delivery.id, attemptCount: job.attemptCount + 1, token: job.token };
-    if (!(await recordResult(unit.manager, db, claim, result, now))) return false;
+    if (current?.status !== 'pending' || current.attemptCount !== claim.attemptCount || current.claimToken !== claim.token) return false;
     const endpoint = (await repo(unit.manager, 'WebhookEndpoint').findOneBy({ id: seenEndpoint.id })) ?? seenEndpoint;
+    let retryAt = verdict.kind === 'retry' ? new Date(now.getTime() + verdict.waitMs) : null;
     if (verdict.kind === 'succeeded') await noteSuccess(unit, db, endpoint, now);
     else if (verdict.kind === 'failed' && verdict.disable !== undefined) await disableEndpoint(unit, db, endpoint, verdict.disable, now, logger);
-    else if (endpoint.enabled) await noteFailure(unit, db, endpoint, now, this.deps.disableAfterMs, logger);
+    // A failure that disables the endpoint ends its delivery too: no retry would be sent.
+    else if (endpoint.enabled && (await noteFailure(unit, db, endpoint, now, this.deps.disableAfterMs, logger))) retryAt = null;
+    const result: DeliveryResult = {
+      status: verdict.kind === 'succeeded' ? 'succeeded' : retryAt ? 'pending' : 'failed',
+      attempts: [...current.attempts, attempt],
+      nextAttemptAt: retryAt,
+      finishedAt: retryAt ? null : now,
+    };
+    if (!(await recordResult(unit.manager, db, claim, result, now))) return false;
     if (retryAt) await unit.write([attemptRow({ ...delivery, attemptCount: claim.attemptCount }, retryAt, now)]);
     else await wakeNext(unit, db, delivery, now);
-    return true;
+    return result.status;
   }
 }

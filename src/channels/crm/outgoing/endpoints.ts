@@ -47,15 +47,15 @@ export async function noteSuccess(unit: Unit, db: Database, endpoint: WebhookEnd
 
 /**
  * A failed try: the first since a success starts the failing period; one that comes when the period
- * has lasted `disableAfterMs` disables the endpoint.
+ * has lasted `disableAfterMs` disables the endpoint (true then).
  */
-export async function noteFailure(unit: Unit, db: Database, endpoint: WebhookEndpoint, now: Date, disableAfterMs: number, logger: Logger): Promise<void> {
+export async function noteFailure(unit: Unit, db: Database, endpoint: WebhookEndpoint, now: Date, disableAfterMs: number, logger: Logger): Promise<boolean> {
   const sql = new Sql(unit.manager, db.engine);
   if (endpoint.failingSince === null) {
     await sql.run(`UPDATE webhook_endpoints SET "failingSince" = ?, "updatedAt" = ? WHERE id = ? AND "failingSince" IS NULL`, [sql.date(now), sql.date(now), endpoint.id]);
-    return;
+    return false;
   }
-  if (now.getTime() - endpoint.failingSince.getTime() < disableAfterMs) return;
+  if (now.getTime() - endpoint.failingSince.getTime() < disableAfterMs) return false;
   const days = Math.round(disableAfterMs / 86_400_000);
-  await disableEndpoint(unit, db, endpoint, `every delivery failed for ${days} day${days === 1 ? '' : 's'}`, now, logger);
+  return disableEndpoint(unit, db, endpoint, `every delivery failed for ${days} day${days === 1 ? '' : 's'}`, now, logger);
 }
