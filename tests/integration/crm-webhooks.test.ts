@@ -205,3 +205,32 @@ describe.each(ENGINES)('outgoing CRM webhooks, on %s', (engine) => {
     }
   });
 });
+
+describe.each(ENGINES)('outgoing CRM webhooks without WEBHOOK_ALLOW_PRIVATE_URLS, on %s', (engine) => {
+  let t: TestHub;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    t = await startTestHub(engine, { env: { WEBHOOK_RETRY_SCHEDULE: '100ms' } });
+    receiver = await WebhookReceiver.start(newWebhookSecret());
+  });
+  afterAll(async () => {
+    await t.stop();
+    await receiver.close();
+  });
+
+  it.each([
+    ['a name that resolves to loopback', (port: string) => `http://localhost:${port}/hooks`, /localhost resolves to 127\.0\.0\.1, a private address/],
+    ['a loopback literal', (port: string) => `http://127.0.0.1:${port}/hooks`, /127\.0\.0\.1 resolves to 127\.0\.0\.1, a private address/],
+  ])('refuses %s before connecting, and fails the delivery for good', async (_what, urlOf, why) => {
+    const endpoint = await createEndpoint(t.hub.db, { url: urlOf(new URL(receiver.url).port), secret: receiver.secret, events: ['message.created'] });
+    await inbound(t, { externalId: `crm-ssrf-${endpoint.id}` });
+    const delivery = await eventually('failed', async () => {
+      const [row] = await deliveriesOf(t.hub.db, endpoint.id);
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(delivery.attempts).toEqual([expect.objectContaining({ statusCode: null, response: expect.stringMatching(why) as unknown })]);
+    expect(receiver.requests).toEqual([]);
+    await repo(t.hub.db.manager, 'WebhookEndpoint').update({ id: endpoint.id }, { enabled: false });
+  });
+});
