@@ -38,5 +38,5 @@ export interface EventPayload {
 }
 
 export function eventOf(request: ReceivedWebhook): EventPayload | undefined {
-  return request.payload as unknown as EventPayload | undefined;
+  return request.payload;
 }
