@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { boolean, channelSection, integer, setting } from '../setting';
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A comma list of durations like `5s,5m,2h` (units ms, s, m, h), as milliseconds; at most 10 h each. */
+const durationList = z
+  .string()
+  .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*)*$/, 'expected durations like 5s,5m,30m,2h')
+  .transform((value) => value.split(',').map((part) => {
+    const [, amount = '0', unit = 'ms'] = /^(\d+)(ms|s|m|h)$/.exec(part.trim()) ?? [];
+    return Number(amount) * (DURATION_UNITS_MS[unit] ?? 1);
+  }))
+  .pipe(z.array(z.number().min(1).max(10 * 3_600_000)).min(1).max(20));
+
 /**
  * CRM sync: always on for outgoing webhooks (endpoints are added through the API); each inbound
  * provider's route answers only once its secret is set.
@@ -38,6 +50,12 @@ export const crmSection = channelSection({
       description: "How long one delivery waits for the receiver's answer.",
       schema: integer(100, 60_000),
       default: '15000',
+    }),
+    webhookRetrySchedule: setting({
+      env: 'WEBHOOK_RETRY_SCHEDULE',
+      description: 'How long a failed delivery waits before each retry (ms, s, m, h; jittered by ±10%); after the last, it has failed.',
+      schema: durationList,
+      default: '5s,5m,30m,2h,5h,10h,10h',
     }),
     crmWebhookSecret: setting({
       env: 'CRM_WEBHOOK_SECRET',

@@ -18,6 +18,7 @@ import type { ConversationMirror } from '../core/ports/mirror';
 import type { RateLimits } from '../core/ports/rate-limits';
 import type { Signals } from '../core/ports/signals';
 import type { RouteSpec } from '../http/route';
+import type { Metrics } from '../infra/metrics';
 
 /** What the composition root hands every channel it creates. */
 export interface ChannelContext {
@@ -38,6 +39,8 @@ export interface ChannelContext {
   secret: (name: string) => Promise<Buffer>;
   /** Reports an outside service's trouble (undefined: all well) for /readyz; true when it changed. */
   reportHealth: (problem: string | undefined) => Promise<boolean>;
+  /** The hub's Prometheus metrics, where a channel counts what only it sees (webhook deliveries). */
+  metrics: Metrics;
   /** The channel's logger (with `channel` set). */
   logger: Logger;
 }

@@ -17,6 +17,12 @@ export class Metrics {
   private readonly batchSize: Histogram;
   private readonly batchWait: Histogram;
   private readonly retriedAlone: Counter;
+  /** Outgoing webhook deliveries that ended, by how: succeeded, failed (for good), or disabled (the endpoint was). */
+  readonly webhookDeliveries: Counter<'outcome'>;
+  /** One POST to a webhook endpoint, by what came of it (2xx, retry, failed). */
+  readonly webhookAttemptLatency: Histogram<'outcome'>;
+  /** From the event's commit to its delivery's first attempt. */
+  readonly webhookFirstAttemptDelay: Histogram;
   private sources: MetricSources = {};
 
   constructor() {
@@ -49,6 +55,25 @@ export class Metrics {
     this.retriedAlone = new Counter({
       name: 'switchboard_db_group_commit_retried_alone_total',
       help: 'Units that failed inside a group-commit batch and ran again in a transaction of their own',
+      registers: [this.registry],
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'switchboard_webhook_deliveries_total',
+      help: 'Outgoing webhook deliveries that ended, by outcome (succeeded, failed, endpoint_disabled)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.webhookAttemptLatency = new Histogram({
+      name: 'switchboard_webhook_attempt_duration_seconds',
+      help: "One outgoing webhook POST, until the receiver's answer or the error, by outcome (succeeded, retry, failed)",
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [this.registry],
+    });
+    this.webhookFirstAttemptDelay = new Histogram({
+      name: 'switchboard_webhook_first_attempt_delay_seconds',
+      help: "From an event's commit to the first attempt of its webhook delivery",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
       registers: [this.registry],
     });
     const sources = () => this.sources;

@@ -25,6 +25,7 @@ export async function createChannels(definitions: readonly ChannelDefinition[], 
         signals: core.signals,
         secret: (secretName) => hubSecret(db, secretName),
         reportHealth: (problem) => core.integrationHealth.report(name, problem),
+        metrics: core.metrics,
         logger: logger.child({ channel: name }),
       }),
     );

@@ -74,20 +74,21 @@ export class WebhookReceiver {
 
   private constructor(
     readonly secret: string,
-    private readonly respond: (request: ReceivedWebhook) => ReceiverReply,
+    private readonly respond: (request: ReceivedWebhook) => ReceiverReply | Promise<ReceiverReply>,
   ) {
     this.webhook = new Webhook(secret);
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
-  static async start(secret: string, respond: (request: ReceivedWebhook) => ReceiverReply = () => ({ status: 200 })): Promise<WebhookReceiver> {
+  /** `respond` may take its time (a slow receiver); `port` 0 picks a free one. */
+  static async start(secret: string, respond: (request: ReceivedWebhook) => ReceiverReply | Promise<ReceiverReply> = () => ({ status: 200 }), port = 0): Promise<WebhookReceiver> {
     const receiver = new WebhookReceiver(secret, respond);
     await new Promise<void>((resolve, reject) => {
       receiver.server.once('error', reject);
-      receiver.server.listen(0, '127.0.0.1', () => resolve());
+      receiver.server.listen(port, '127.0.0.1', () => resolve());
     });
-    const { port } = receiver.server.address() as AddressInfo;
-    receiver.url = `http://127.0.0.1:${port}/hooks/replies`;
+    const address = receiver.server.address() as AddressInfo;
+    receiver.url = `http://127.0.0.1:${address.port}/hooks/replies`;
     return receiver;
   }
 
@@ -108,8 +109,9 @@ export class WebhookReceiver {
     } catch (error) {
       request.verificationError = error instanceof Error ? error.message : String(error);
     }
-    request.reply = request.payload ? this.respond(request) : { status: 401, body: 'signature did not verify' };
+    // Recorded on arrival, so that the order of `requests` is the order requests came in.
     this.requests.push(request);
+    request.reply = request.payload ? await this.respond(request) : { status: 401, body: 'signature did not verify' };
     const { reply } = request;
     if (reply === 'hang') {
       this.hanging.add(res);

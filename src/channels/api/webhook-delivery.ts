@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { RetryableDeliveryError } from '../../core/errors';
 import type { ChannelAdapter, OutboundDelivery, SendContext, SendReceipt } from '../../core/ports/channel-adapter';
 import { httpFailure } from '../retry-after';
-import { keepAliveAgent, postJson, type JsonAnswer } from './post-json';
+import { keepAliveAgent, postJson, type JsonAnswer } from '../../infra/http/post-json';
 
 export interface WebhookTarget {
   url: string;

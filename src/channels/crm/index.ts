@@ -16,7 +16,7 @@ export async function crmChannel(context: ChannelContext): Promise<ChannelModule
   const inbound = crmInbound(context);
   return {
     name: CRM_CHANNEL,
-    jobs: crmJobs([inbound.jobs]),
+    jobs: crmJobs([outgoing.jobs, inbound.jobs]),
     subscribers: outgoing.subscribers,
     http: () => ({ apiRoutes: outgoing.apiRoutes, webhookRoutes: inbound.routes }),
   };

@@ -11,6 +11,7 @@ import { SlackDesk } from './desk';
 import { slackEvents } from './events';
 import { slackJobs } from './jobs';
 import { SlackMirror, SLACK_TARGET } from './mirror';
+import { webhookAlerts } from './webhook-alerts';
 
 export interface SlackChannelOptions {
   db: Database;
@@ -45,5 +46,6 @@ export function slackChannel(options: SlackChannelOptions): ChannelModule {
     mirror: new SlackMirror({ db: options.db, client, defaultChannel: options.defaultChannel, storage: options.storage, health: options.health, logger: options.logger }),
     http: () => ({ webhookRoutes: slackEvents({ signingSecret: options.signingSecret, botToken: options.botToken, outbox: options.outbox, command: options.command, logger: options.logger }) }),
     jobs: slackJobs({ replies, desk }),
+    subscribers: [webhookAlerts({ client, channel: options.defaultChannel, logger: options.logger })],
   };
 }

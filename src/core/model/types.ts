@@ -459,6 +459,8 @@ export interface WebhookDelivery {
   status: WebhookDeliveryStatus;
   attempts: WebhookAttempt[];
   attemptCount: number;
+  /** The attempt job that claimed the latest try: it alone records the result, and may send again after a crash. */
+  claimToken: string | null;
   nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

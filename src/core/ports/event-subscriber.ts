@@ -13,6 +13,9 @@ export interface EventSubscriber {
   readonly name: string;
   /** The event types it wants; `*` for all. */
   readonly events: readonly DomainEvent['type'][] | '*';
-  /** Its events come in order per conversation, several to a job: it cannot replace the job's data. */
-  handle(event: DomainEvent, attempt: Pick<JobAttempt, 'lastAttempt'>): Promise<void>;
+  /**
+   * Its events come in order per conversation, several to a job: it cannot replace the job's data.
+   * `index` is the event's place among the job's events (they share a commit, often a timestamp).
+   */
+  handle(event: DomainEvent, attempt: Pick<JobAttempt, 'lastAttempt'> & { index: number }): Promise<void>;
 }

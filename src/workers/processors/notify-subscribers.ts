@@ -46,7 +46,7 @@ export function notifySubscriberProcessor(subscribers: readonly EventSubscriber[
   return async (job: Job<SubscriberJob>): Promise<void> => {
     const subscriber = byName.get(job.data.subscriber);
     if (!subscriber) return;
-    const attempt = { lastAttempt: attemptOf(job).lastAttempt };
-    for (const event of job.data.events) await subscriber.handle(event, attempt);
+    const { lastAttempt } = attemptOf(job);
+    for (const [index, event] of job.data.events.entries()) await subscriber.handle(event, { lastAttempt, index });
   };
 }

@@ -2,11 +2,10 @@ import type { Router } from 'express';
 import type { ChannelContext } from '../../channel';
 import { genericProvider } from './generic';
 import { hubSpotProvider } from './hubspot';
-import { inboundJobs, type CrmJobPart } from './jobs';
+import type { CrmJobPart } from '../jobs';
+import { inboundJobs } from './jobs';
 import type { InboundProvider } from './provider';
 import { inboundRoutes } from './routes';
-
-export type { CrmJobPart } from './jobs';
 
 export interface CrmInbound {
   routes: Router;

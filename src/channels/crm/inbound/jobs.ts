@@ -1,16 +1,9 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isRefusal, PermanentDeliveryError } from '../../../core/errors';
-import type { JobAttempt } from '../../../core/ports/channel-jobs';
+import type { CrmJobPart } from '../jobs';
 import { applyEvent, type ApplyDeps } from './apply';
 import { eventsOf, INBOUND_JOB, pruneEvents, restorePending, settleEvent } from './records';
-
-/** One part's jobs on the CRM channel's queue, by name (the channel's ChannelJobs dispatches to it). */
-export interface CrmJobPart {
-  names: string[];
-  process(name: string, data: unknown, attempt: JobAttempt): Promise<void>;
-  reconcile?(): Promise<void>;
-}
 
 export interface InboundJobDeps extends ApplyDeps {
   /** Settled events are forgotten after this many days (WEBHOOK_LOG_RETENTION_DAYS). */

@@ -9,6 +9,11 @@ export interface AttemptJob {
   deliveryId: string;
   /** The tries the delivery had when this job was written; a job that finds more was overtaken. */
   attemptCount: number;
+  /**
+   * This job's own (its outbox row's id): the claim records it, so that the same job run again after a
+   * crash knows the claim for its own and sends again, and no other job does.
+   */
+  token: string;
 }
 
 /** What an endpoint receives: versioned JSON, exactly the bytes that are signed. */
@@ -40,6 +45,7 @@ export function newDelivery(endpointId: string, event: DeliveryEvent, now: Date)
     status: 'pending',
     attempts: [],
     attemptCount: 0,
+    claimToken: null,
     nextAttemptAt: now,
     createdAt: now,
     updatedAt: now,
@@ -52,7 +58,7 @@ export function newDelivery(endpointId: string, event: DeliveryEvent, now: Date)
  * a wake-up is never swallowed by an earlier job of the same delivery; the attempt count decides which
  * of several runs.
  */
-export function attemptRow(delivery: Pick<WebhookDelivery, 'id' | 'attemptCount' | 'orderKey'>, runAt: Date | null, now: Date): OutboxEvent {
-  const payload: AttemptJob = { deliveryId: delivery.id, attemptCount: delivery.attemptCount };
-  return { id: newId(), queue: CRM_QUEUE, name: ATTEMPT_JOB, payload, conversationId: null, runAt, createdAt: now };
+export function attemptRow(delivery: Pick<WebhookDelivery, 'id' | 'attemptCount' | 'orderKey'>, runAt: Date | null, now: Date, id = newId()): OutboxEvent {
+  const payload: AttemptJob = { deliveryId: delivery.id, attemptCount: delivery.attemptCount, token: id };
+  return { id, queue: CRM_QUEUE, name: ATTEMPT_JOB, payload, conversationId: null, runAt, createdAt: now };
 }

@@ -1,8 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 
 /**
- * One POST of a JSON body over node:http, for the API channel's webhook. Not `fetch`: undici cost a
+ * One POST of a JSON body over node:http, for the channels' webhooks (API replies, CRM events). Not `fetch`: undici cost a
  * seventh of the main thread on the reply path, and node:http with a keep-alive agent does the same
  * job for a fraction of it.
  */
@@ -11,6 +12,15 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 const MAX_SOCKETS = 64;
 /** The most of an answer that is read: enough for `{ "id": … }` and an error text, not for a page. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+
+export interface PostOptions {
+  /**
+   * Resolves the host name when a connection is opened (an SSRF guard refusing private addresses): the
+   * socket connects to the address it answers, so what was checked is what is reached. Not called for
+   * a URL whose host is an IP literal.
+   */
+  lookup?: LookupFunction;
+}
 
 export interface JsonAnswer {
   status: number;
@@ -35,7 +45,7 @@ export function keepAliveAgent(url: URL): HttpAgent {
  * before the answer's head arrived (as `fetch` does, so a timeout is a TimeoutError, not an AbortError).
  * A body that fails to arrive after the head is read as '' and the status still counts.
  */
-export function postJson(agent: HttpAgent, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<JsonAnswer> {
+export function postJson(agent: HttpAgent, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, options: PostOptions = {}): Promise<JsonAnswer> {
   const payload = Buffer.from(body, 'utf8');
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<JsonAnswer>((resolve, reject) => {
@@ -46,7 +56,7 @@ export function postJson(agent: HttpAgent, url: URL, headers: Record<string, str
     let answered = false;
     const req = send(
       url,
-      { method: 'POST', agent, signal, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) } },
+      { method: 'POST', agent, signal, ...(options.lookup ? { lookup: options.lookup } : {}), headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) } },
       (res) => {
         answered = true;
         const header = res.headers['retry-after'];

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../src/core/database';
+import { repo } from '../../src/core/model/schemas';
+import type { WebhookDelivery, WebhookEndpoint } from '../../src/core/model/types';
+import { newWebhookSecret, type ReceivedWebhook } from './webhook-receiver';
+
+/** An outgoing webhook endpoint written straight into the database (as the API would create it). */
+export async function createEndpoint(db: Database, fields: Partial<WebhookEndpoint> & { url: string }): Promise<WebhookEndpoint> {
+  const now = new Date();
+  const endpoint: WebhookEndpoint = {
+    id: randomUUID(),
+    description: null,
+    events: ['*'],
+    enabled: true,
+    secret: newWebhookSecret(),
+    previousSecret: null,
+    previousSecretExpiresAt: null,
+    failingSince: null,
+    disabledAt: null,
+    disabledReason: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+  await repo(db.manager, 'WebhookEndpoint').insert(endpoint);
+  return endpoint;
+}
+
+export function deliveriesOf(db: Database, endpointId: string): Promise<WebhookDelivery[]> {
+  return repo(db.manager, 'WebhookDelivery').find({ where: { endpointId }, order: { orderAt: 'ASC', orderIndex: 'ASC', id: 'ASC' } });
+}
+
+/** What an outgoing CRM webhook carries, as the receiver parsed it. */
+export interface EventPayload {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown> & { conversationId?: string };
+}
+
+export function eventOf(request: ReceivedWebhook): EventPayload | undefined {
+  return request.payload;
+}
