@@ -44,7 +44,7 @@ describe('checkWebhookUrl', () => {
   it.each(['ftp://files.example.com/', 'file:///etc/passwd', 'gopher://127.0.0.1/'])('refuses %s, which is not http(s), even with private URLs allowed', async (url) => {
     const error = await refusal(url, true);
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).details).toEqual([expect.objectContaining({ path: 'url', code: 'invalid_protocol' })]);
+    expect((error as ValidationError).details).toEqual([expect.objectContaining({ path: 'url' })]);
   });
 
   it.each(['http://93.184.215.14/', 'https://[2606:4700:4700::1111]/hook', 'http://[::ffff:808:808]/'])('lets the public address %s through', async (url) => {
