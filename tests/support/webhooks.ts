@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { newDelivery } from '../../src/channels/crm/outgoing/delivery-rows';
 import { insertRows } from '../../src/core/model/schemas';
 import type { WebhookAttempt, WebhookDelivery } from '../../src/core/model/types';
-import { expectStatus } from './agent-api';
+import { eventually, expectStatus } from './agent-api';
 import type { TestHub } from './hub';
 
 /** Shapes of /api/v1/webhooks as the tests read them. */
@@ -71,4 +71,12 @@ export async function insertDelivery(t: TestHub, endpointId: string, fields: Par
 export async function attemptJobsOf(queue: Queue, deliveryId: string): Promise<{ deliveryId: string; attemptCount: number }[]> {
   const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
   return jobs.map((job) => job.data as { deliveryId: string; attemptCount: number }).filter((data) => data.deliveryId === deliveryId);
+}
+
+/** The attempt jobs of a delivery, once its unit of work's outbox rows are on the queue (they are published after the answer). */
+export function waitForAttemptJobs(queue: Queue, deliveryId: string): Promise<{ deliveryId: string; attemptCount: number }[]> {
+  return eventually(`the attempt job of delivery ${deliveryId}`, async () => {
+    const jobs = await attemptJobsOf(queue, deliveryId);
+    return jobs.length > 0 ? jobs : undefined;
+  });
 }
