@@ -151,8 +151,12 @@ describe.each(ENGINES)('Webhook endpoints API on %s', (engine) => {
     expect((await api(t, 'PATCH', '/api/v1/webhooks/00000000-0000-4000-8000-000000000000', { enabled: true })).status).toBe(404);
   });
 
-  it('turning on an endpoint the hub turned off clears when and why it was turned off and since when it failed', async () => {
+  it('turning on an endpoint the hub turned off clears when and why it was turned off and since when it failed; turning on an enabled one changes nothing', async () => {
     const endpoint = await createWebhook(t);
+    const unchanged = await expectStatus<WebhookItem>(200, t, 'PATCH', `/api/v1/webhooks/${endpoint.id}`, { enabled: true });
+    expect(unchanged.updatedAt).toBe(endpoint.updatedAt);
+    expect((await auditOf(endpoint.id)).map((entry) => entry.action)).toEqual(['webhook.created']);
+
     const failingSince = new Date(Date.now() - 6 * 86_400_000);
     await updateRow(t.hub.db.manager, 'WebhookEndpoint', endpoint.id, { enabled: false, disabledAt: new Date(), disabledReason: 'failing for 5 days', failingSince });
     const shown = await expectStatus<WebhookItem>(200, t, 'GET', `/api/v1/webhooks/${endpoint.id}`);

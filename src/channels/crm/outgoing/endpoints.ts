@@ -123,12 +123,14 @@ function changesOf(endpoint: WebhookEndpoint, patch: EndpointPatch, url: string 
 }
 
 export async function updateEndpoint(db: Database, settings: EndpointSettings, id: string, patch: EndpointPatch, actor: Actor): Promise<EndpointView> {
+  // An unknown endpoint is 404 before its new URL is looked up.
   await findEndpoint(db.manager, id);
   const url = patch.url === undefined ? undefined : await checkedUrl(patch.url, settings);
   return db.transaction(async (manager) => {
     const endpoint = await endpointForChange(manager, db, id);
     const now = new Date();
     const changes = changesOf(endpoint, patch, url, now);
+    if (Object.keys(changes).length === 0) return endpointView(endpoint);
     const updated: WebhookEndpoint = { ...endpoint, ...changes, updatedAt: now };
     await updateRow(manager, 'WebhookEndpoint', id, { ...changes, updatedAt: now });
     await recordAudit(manager, actor, { action: 'webhook.updated', entityType: 'webhook', entityId: id, before: valuesBefore(endpoint, changes), after: toJson(changes) });
