@@ -10,7 +10,7 @@ import type { Outbox, Unit } from '../../../core/outbox';
 import { decodeCursor, pageOf, pastPosition, type Page } from '../../../core/pagination';
 import { toJson, type Json } from '../../../core/serialize';
 import { attemptRow, newDelivery } from './delivery-rows';
-import { findEndpoint } from './endpoints';
+import { findEndpoint } from './endpoint-admin';
 
 export interface DeliveryLogDeps {
   db: Database;

@@ -4,7 +4,7 @@ import type { Database } from '../../../../core/database';
 import { cursor, idParams, limit } from '../../../../http/params';
 import { route, type RouteSpec } from '../../../../http/route';
 import { pageView } from '../../../../http/views';
-import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint, type EndpointSettings } from '../endpoints';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint, type EndpointSettings } from '../endpoint-admin';
 import { webhookDescriptionInput, webhookEventsInput, webhookUrlInput } from './inputs';
 import { endpointView, endpointWithSecretView } from './views';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../../../core/database';
 import type { Outbox } from '../../../../core/outbox';
 import type { RouteSpec } from '../../../../http/route';
-import type { EndpointSettings } from '../endpoints';
+import type { EndpointSettings } from '../endpoint-admin';
 import { deliveryRoutes } from './delivery-routes';
 import { endpointRoutes } from './endpoint-routes';
 
