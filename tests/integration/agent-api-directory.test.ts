@@ -272,7 +272,9 @@ describe.each(ENGINES)('Agent API directory on %s', (engine) => {
           if (!op['x-scope']) continue; // the OpenAPI document itself needs no key
           const url = path
             .replace(/\/([\w-]+)\/\{id\}/, (_, resource: string) => `/${resource}/${idFor[resource] ?? 'unknown-resource'}`)
-            .replace('/files/{key}', `/files/${fileKey}`);
+            .replace('/files/{key}', `/files/${fileKey}`)
+            // The routes under an id that need a second one (a webhook's delivery) are checked for scope before either is looked up.
+            .replace('{deliveryId}', randomUUID());
           expect(url).not.toContain('{');
           result.push({ method: method.toUpperCase(), path, url, scope: op['x-scope'], operationId: op.operationId });
         }

@@ -15,7 +15,7 @@ export function auditRoutes({ db }: { db: Database }): RouteSpec[] {
       tag: 'Audit',
       scope: 'admin',
       query: z.strictObject({
-        entityType: z.enum(['conversation', 'message', 'contact', 'channel_identity', 'inbox', 'agent', 'team', 'api_key', 'website', 'rating']).optional(),
+        entityType: z.enum(['conversation', 'message', 'contact', 'channel_identity', 'inbox', 'agent', 'team', 'api_key', 'website', 'rating', 'webhook']).optional(),
         entityId: z.string().max(64).optional(),
         actorId: z.string().max(64).optional(),
         limit,

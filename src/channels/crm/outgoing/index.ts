@@ -2,6 +2,7 @@ import type { EventSubscriber } from '../../../core/ports/event-subscriber';
 import type { RouteSpec } from '../../../http/route';
 import type { ChannelContext } from '../../channel';
 import type { CrmJobPart } from '../jobs';
+import { webhookApiRoutes } from './api';
 import { AttemptRunner } from './attempt';
 import { ATTEMPT_JOB } from './delivery-rows';
 import { restoreLineHeads, restoreRetention, RETENTION_JOB, runRetention } from './maintenance';
@@ -25,6 +26,7 @@ export function outgoingWebhooks(context: ChannelContext): Promise<OutgoingWebho
   const sender = new WebhookSender(config.webhookAllowPrivateUrls, config.webhookTimeoutMs);
   const runner = new AttemptRunner({ db, outbox, sender, schedule: config.webhookRetrySchedule, disableAfterMs: config.webhookDisableAfterDays * 86_400_000, metrics, logger });
   const maintenance = { db, outbox, retentionDays: config.webhookLogRetentionDays, logger };
+  const settings = { allowPrivateUrls: config.webhookAllowPrivateUrls, secretOverlapHours: config.webhookSecretOverlapHours };
   return Promise.resolve({
     jobs: {
       names: [ATTEMPT_JOB, RETENTION_JOB],
@@ -36,6 +38,6 @@ export function outgoingWebhooks(context: ChannelContext): Promise<OutgoingWebho
       },
     },
     subscribers: [deliverySubscriber({ db, outbox })],
-    apiRoutes: [],
+    apiRoutes: webhookApiRoutes({ db, outbox, settings }),
   });
 }
