@@ -415,6 +415,7 @@ export function entitySchemas(engine: DatabaseEngine): EntitySchema[] {
       status: short(16),
       attempts: json(),
       attemptCount: { type: 'integer' },
+      retriesFrom: { type: 'integer' },
       claimToken: short(36, true),
       nextAttemptAt: at(true),
       createdAt: at(),

@@ -459,6 +459,8 @@ export interface WebhookDelivery {
   status: WebhookDeliveryStatus;
   attempts: WebhookAttempt[];
   attemptCount: number;
+  /** The tries made before the last redelivery: the retry schedule starts again after them. */
+  retriesFrom: number;
   /** The attempt job that claimed the latest try: it alone records the result, and may send again after a crash. */
   claimToken: string | null;
   nextAttemptAt: Date | null;

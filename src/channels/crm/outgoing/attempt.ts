@@ -80,7 +80,7 @@ export class AttemptRunner {
     } finally {
       this.inFlight.set(endpoint.id, (this.inFlight.get(endpoint.id) ?? 1) - 1);
     }
-    const verdict = verdictOf(outcome, delivery.attemptCount, this.deps.schedule);
+    const verdict = verdictOf(outcome, delivery.attemptCount - delivery.retriesFrom, this.deps.schedule);
     this.deps.metrics.webhookAttemptLatency.observe({ outcome: verdict.kind }, latencyMs / 1000);
     const attempt: WebhookAttempt = { at: startedAt.toISOString(), statusCode: outcome.answered ? outcome.status : null, latencyMs, response: outcome.answered ? outcome.text : outcome.error };
     const recorded = await this.deps.outbox.runUnit((unit) => this.record(unit, job, delivery, endpoint, attempt, verdict), { key: lineKey(delivery) });

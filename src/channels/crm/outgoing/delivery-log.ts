@@ -49,7 +49,7 @@ async function enabledEndpoint(manager: EntityManager, id: string): Promise<Webh
 
 /**
  * Sets finished deliveries pending again, with their tries kept and their event id (so the receiver sees
- * the same webhook-id), and writes each one's next try. Only rows still finished are changed, so that a
+ * the same webhook-id) and the retry schedule from its start, and writes each one's next try. Only rows still finished are changed, so that a
  * delivery two requests redeliver at once is taken by one. Returns how many it changed.
  */
 async function setPending(unit: Unit, deliveries: readonly Pick<WebhookDelivery, 'id' | 'attemptCount' | 'orderKey'>[], now: Date): Promise<number> {
@@ -59,7 +59,8 @@ async function setPending(unit: Unit, deliveries: readonly Pick<WebhookDelivery,
     const result = await repo(unit.manager, 'WebhookDelivery')
       .createQueryBuilder()
       .update()
-      .set({ status: 'pending', nextAttemptAt: now, finishedAt: null, updatedAt: now })
+      // The retry schedule starts again: a redelivery gets every retry a new delivery gets.
+      .set({ status: 'pending', retriesFrom: () => '"attemptCount"', nextAttemptAt: now, finishedAt: null, updatedAt: now })
       .where('id IN (:...ids)', { ids })
       .andWhere('status <> :pending', { pending: 'pending' })
       .execute();
@@ -81,7 +82,7 @@ export async function redeliver({ outbox }: DeliveryLogDeps, endpointId: string,
       const taken = delivery.status === 'pending' ? 0 : await setPending(unit, [delivery], now);
       if (taken === 0) throw new ConflictError('delivery_pending', `Delivery ${deliveryId} is still pending: it will be tried again by itself.`);
       await recordAudit(unit.manager, actor, { action: 'webhook.redelivered', entityType: 'webhook', entityId: endpointId, after: { deliveryId, eventId: delivery.eventId } });
-      return deliveryView({ ...delivery, status: 'pending', nextAttemptAt: now, finishedAt: null, updatedAt: now });
+      return deliveryView({ ...delivery, status: 'pending', retriesFrom: delivery.attemptCount, nextAttemptAt: now, finishedAt: null, updatedAt: now });
     },
     { key: endpointId },
   );

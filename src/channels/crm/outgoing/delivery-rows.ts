@@ -45,6 +45,7 @@ export function newDelivery(endpointId: string, event: DeliveryEvent, now: Date)
     status: 'pending',
     attempts: [],
     attemptCount: 0,
+    retriesFrom: 0,
     claimToken: null,
     nextAttemptAt: now,
     createdAt: now,

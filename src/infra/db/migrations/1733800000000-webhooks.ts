@@ -42,6 +42,7 @@ export class Webhooks1733800000000 implements MigrationInterface {
           { name: 'status', type: 'varchar', length: '16' },
           { name: 'attempts', type: 'text' },
           { name: 'attemptCount', type: 'integer' },
+          { name: 'retriesFrom', type: 'integer' },
           { name: 'claimToken', type: 'varchar', length: '36', isNullable: true },
           { name: 'nextAttemptAt', type: timestamp, isNullable: true },
           { name: 'createdAt', type: timestamp },
