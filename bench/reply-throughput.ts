@@ -155,7 +155,7 @@ async function figures(side: Side, turns: Turn[], allAcknowledged: string[]): Pr
 }
 
 /** Opens `count` API-channel conversations through POST /api/v1/inbound; returns their ids. */
-async function openConversations(benchHub: BenchHub, count: number): Promise<string[]> {
+export async function openConversations(benchHub: BenchHub, count: number): Promise<string[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 20 });
   try {
     const idPrefix = `reply-open-${Date.now().toString(36)}`;

@@ -12,8 +12,12 @@
 // then until it settles, 10), BENCH_WIDGET_RATE (round-trip messages/s, 100), BENCH_WIDGET_RT_S (seconds each
 // way, 10), BENCH_WIDGET_RT_VISITORS (50), BENCH_EMAIL_S (measured inbound SMTP seconds per side, 10),
 // BENCH_EMAIL_SENDERS (concurrent SMTP senders, one connection each, 10), BENCH_EMAIL_ROUNDS (2),
-// BENCH_ONLY (comma list of throughput, latency, reply, email, sse, cold, widget-size, widget-sockets,
-// widget-roundtrip), BENCH_STRICT=1 (exit 1 when a target is missed; a figure that could not be measured
+// BENCH_WEBHOOK_S (measured outgoing-webhook seconds per side, 10), BENCH_WEBHOOK_ROUNDS (2),
+// BENCH_WEBHOOK_ENDPOINTS (local receivers, 5), BENCH_WEBHOOK_CONVERSATIONS (200), BENCH_WEBHOOK_BACKLOG
+// (events in flight at most under the saturating load, 200), BENCH_WEBHOOK_PRODUCERS (events committed at
+// once, 16), BENCH_WEBHOOK_RATE (events/s of the first-attempt delay, 100), BENCH_WEBHOOK_LATENCY_S (10),
+// BENCH_ONLY (comma list of throughput, latency, reply, email, webhooks, sse, cold, widget-size,
+// widget-sockets, widget-roundtrip), BENCH_STRICT=1 (exit 1 when a target is missed; a figure that could not be measured
 // always does). Diagnostics: BENCH_PROFILE_DIR (a CPU profile of each
 // child server of the SSE figures), BENCH_HEAP_SNAPSHOT_DIR (their heap snapshots, idle and with the
 // streams open; this run's memory figures are then not comparable).
@@ -28,6 +32,7 @@ import { measureHubEventLatency, measureRedisPubSubLatency, type LatencyRun } fr
 import { measureIngestThroughput, type ThroughputFigure } from './ingest-throughput';
 import { measureReplyThroughput, type ReplyThroughputFigure } from './reply-throughput';
 import { measureSseFanout, type SseFanoutFigure } from './sse-fanout';
+import { measureWebhookThroughput, type WebhookFigure } from './webhook-throughput';
 import { measureWidget, widgetCrashed, widgetRows, type WidgetResults } from './widget';
 import { benchPostgres, benchRedis, deleteRedisMatching, describePostgres, dropPostgresSchemasStartingWith, envNumber, RUN_TAG, uniqueId } from './lib/env';
 import { startBenchHub, type Engine } from './lib/hub';
@@ -42,6 +47,8 @@ const TARGETS = {
   coldStartMs: 2000,
   replyRatio: 0.5,
   emailRatio: 0.5,
+  webhookRatio: 0.5,
+  webhookFirstAttemptP99Ms: 100,
   sseFanoutP99Ms: 100,
   widgetGzipKb: 15,
   widgetSocketRssRatio: 2,
@@ -64,6 +71,16 @@ const options = {
   emailS: envNumber('BENCH_EMAIL_S', 10, 1),
   emailSenders: Math.round(envNumber('BENCH_EMAIL_SENDERS', 10, 1)),
   emailRounds: Math.round(envNumber('BENCH_EMAIL_ROUNDS', 2, 1)),
+  webhook: {
+    durationS: envNumber('BENCH_WEBHOOK_S', 10, 1),
+    rounds: Math.round(envNumber('BENCH_WEBHOOK_ROUNDS', 2, 1)),
+    endpoints: Math.round(envNumber('BENCH_WEBHOOK_ENDPOINTS', 5, 1)),
+    conversations: Math.round(envNumber('BENCH_WEBHOOK_CONVERSATIONS', 200, 1)),
+    backlogEvents: Math.round(envNumber('BENCH_WEBHOOK_BACKLOG', 200, 1)),
+    producers: Math.round(envNumber('BENCH_WEBHOOK_PRODUCERS', 16, 1)),
+    latencyRate: envNumber('BENCH_WEBHOOK_RATE', 100, 1),
+    latencyS: envNumber('BENCH_WEBHOOK_LATENCY_S', 10, 1),
+  },
   sseClients: Math.round(envNumber('BENCH_SSE_CLIENTS', 1000, 1)),
   sseRate: envNumber('BENCH_SSE_RATE', 100, 1),
   sseS: envNumber('BENCH_SSE_S', 10, 1),
@@ -75,7 +92,7 @@ const options = {
     roundTripS: envNumber('BENCH_WIDGET_RT_S', 10, 1),
     visitors: Math.round(envNumber('BENCH_WIDGET_RT_VISITORS', 50, 1)),
   },
-  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,email,sse,cold,widget-size,widget-sockets,widget-roundtrip').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'throughput,latency,reply,email,webhooks,sse,cold,widget-size,widget-sockets,widget-roundtrip').split(',').map((s) => s.trim())),
   strict: ['1', 'true', 'yes'].includes(process.env.BENCH_STRICT ?? ''),
 };
 
@@ -86,6 +103,7 @@ interface EngineResults {
   eventLatency?: Outcome<LatencyRun>;
   replyThroughput?: Outcome<ReplyThroughputFigure>;
   emailThroughput?: Outcome<EmailThroughputFigure>;
+  webhooks?: Outcome<WebhookFigure>;
 }
 
 interface Results {
@@ -260,6 +278,59 @@ function emailRows(engine: Engine, outcome: Outcome<EmailThroughputFigure>): Row
   ];
 }
 
+function webhookRows(engine: Engine, outcome: Outcome<WebhookFigure>): Row[] {
+  const label = (what: string) => `webhooks ${what} (${engine}, ${options.webhook.endpoints} endpoints)`;
+  if (!outcome.ok) return [failedRow(label('delivered/s'), outcome.error)];
+  const { hub, baseline, latency } = outcome.value;
+  const metricP99 = latency.metricP99Ms;
+  const complete = (run: WebhookFigure['hub']) => run.drained && run.missing === 0 && run.duplicates === 0;
+  const rate = `${options.webhook.latencyRate} events/s`;
+  return [
+    {
+      figure: label('delivered/s'),
+      switchboard: fmt(hub.deliveredPerSecond),
+      baseline: fmt(baseline.deliveredPerSecond),
+      ratio: ratio(hub.deliveredPerSecond, baseline.deliveredPerSecond),
+      target: `≥ ${TARGETS.webhookRatio}× baseline`,
+      met: hub.deliveredPerSecond / baseline.deliveredPerSecond >= TARGETS.webhookRatio,
+    },
+    { figure: label('events/s'), switchboard: fmt(hub.eventsPerSecond), baseline: fmt(baseline.eventsPerSecond), ratio: ratio(hub.eventsPerSecond, baseline.eventsPerSecond), target: '', met: null },
+    {
+      figure: label('busy µs/delivery'),
+      switchboard: fmt(hub.busyMicrosPerDelivery),
+      baseline: fmt(baseline.busyMicrosPerDelivery),
+      ratio: ratio(hub.busyMicrosPerDelivery, baseline.busyMicrosPerDelivery, 1),
+      target: '',
+      met: null,
+    },
+    {
+      figure: label('missing + duplicates'),
+      switchboard: `${fmt(hub.missing)} + ${fmt(hub.duplicates)} of ${fmt(hub.events * options.webhook.endpoints)}`,
+      baseline: `${fmt(baseline.missing)} + ${fmt(baseline.duplicates)} of ${fmt(baseline.events * options.webhook.endpoints)}`,
+      ratio: '',
+      target: 'all, once, drained',
+      met: complete(hub) && complete(baseline),
+    },
+    { figure: label(`first attempt p50 ms (${rate})`), switchboard: fmt(latency.hub.latencyMs.p50, 1), baseline: fmt(latency.baseline.latencyMs.p50, 1), ratio: ratio(latency.hub.latencyMs.p50, latency.baseline.latencyMs.p50, 1), target: '', met: null },
+    {
+      figure: label(`first attempt p99 ms (${rate})`),
+      switchboard: fmt(latency.hub.latencyMs.p99, 1),
+      baseline: fmt(latency.baseline.latencyMs.p99, 1),
+      ratio: ratio(latency.hub.latencyMs.p99, latency.baseline.latencyMs.p99, 1),
+      target: `≤ ${TARGETS.webhookFirstAttemptP99Ms} ms`,
+      met: latency.hub.latencyMs.p99 <= TARGETS.webhookFirstAttemptP99Ms && latency.hub.received === latency.hub.sent,
+    },
+    {
+      figure: label('first attempt p99, metric'),
+      switchboard: metricP99 === null ? 'n/a' : `≤ ${fmt(metricP99)} ms`,
+      baseline: '',
+      ratio: '',
+      target: 'printed (histogram bucket)',
+      met: null,
+    },
+  ];
+}
+
 function sseRows(outcome: Outcome<SseFanoutFigure>): Row[] {
   const label = (what: string) => `SSE ${options.sseClients} clients ${what}`;
   if (!outcome.ok) return [failedRow(label('fan-out'), outcome.error)];
@@ -327,13 +398,14 @@ async function main(): Promise<void> {
   log(`Switchboard bench: node ${process.version}, ${results.machine.cpus} CPUs, ${redis.describe}`);
   log(`throughput ${options.durationS} s × ${options.connections} connections in ${options.rounds} alternating rounds (warm-up ${options.warmupS} s, ${options.contacts} customers); event latency ${options.latencyRate}/s for ${options.latencyS} s; cold start × ${options.coldRuns}`);
   log(`replies ${options.replyS} s per side × ${options.connections} connections in ${options.replyRounds} turns over ${options.replyConversations} conversations (drain ≤ ${options.replyDrainS} s); SSE ${options.sseClients} clients at ${options.sseRate} events/s for ${options.sseS} s`);
+  log(`webhooks: ${options.webhook.durationS} s per side in ${options.webhook.rounds} turns to ${options.webhook.endpoints} receivers (≤ ${options.webhook.backlogEvents} events in flight, ${options.webhook.producers} producers, ${options.webhook.conversations} conversations); first attempt at ${options.webhook.latencyRate} events/s for ${options.webhook.latencyS} s`);
   log(`email: ${options.emailS} s per side × ${options.emailSenders} SMTP senders of ~4 KB mails in ${options.emailRounds} alternating rounds from ${options.contacts} customers`);
   log(`widget: ${options.widget.sockets} idle sockets from ${options.widget.clientProcesses} processes; round trips at ${options.widget.rate}/s for ${options.widget.roundTripS} s each way over ${options.widget.visitors} visitors`);
   if (!('url' in postgres)) log(`PostgreSQL not measured: ${postgres.skipped}.`);
 
   try {
     for (const { engine, postgresUrl, database } of engines) {
-      if (!['throughput', 'latency', 'reply', 'email'].some((part) => options.only.has(part))) break;
+      if (!['throughput', 'latency', 'reply', 'email', 'webhooks'].some((part) => options.only.has(part))) break;
       log(`\n[${engine}] ${database}`);
       const entry: EngineResults = { engine, database };
       results.engines.push(entry);
@@ -372,6 +444,20 @@ async function main(): Promise<void> {
             await emailHub.stop().catch((error: unknown) => log(`  stopping the email hub failed: ${String(error)}`));
           }
         });
+      }
+      if (options.only.has('webhooks')) {
+        log(`  outgoing webhooks (own hub, ${options.webhook.endpoints} local receivers): baseline and hub in turns ...`);
+        entry.webhooks = await attempt('webhook throughput', () =>
+          measureWebhookThroughput({
+            engine,
+            redisUrl: redis.url,
+            postgresUrl,
+            ...options.webhook,
+            warmupS: options.warmupS,
+            drainTimeoutMs: options.replyDrainS * 1000,
+            log,
+          }),
+        );
       }
       if (!options.only.has('throughput') && !options.only.has('latency')) continue;
       let benchHub;
@@ -453,6 +539,12 @@ async function main(): Promise<void> {
   if (options.only.has('email') && !('url' in postgres)) {
     rows.push({ figure: 'email inbound mails/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
   }
+  for (const entry of results.engines) {
+    if (entry.webhooks) rows.push(...webhookRows(entry.engine, entry.webhooks));
+  }
+  if (options.only.has('webhooks') && !('url' in postgres)) {
+    rows.push({ figure: 'webhooks delivered/s (postgres)', switchboard: 'not measured', baseline: '', ratio: '', target: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL', met: null });
+  }
   if (results.sseFanout) rows.push(...sseRows(results.sseFanout));
   rows.push(...widgetRows(results.widget, options.widget, TARGETS));
   if (results.coldStart) rows.push(...coldStartRows(results.coldStart));
@@ -466,6 +558,7 @@ async function main(): Promise<void> {
   log('baseline: ingest = bare express handler, one INSERT + one BullMQ add; event latency = raw Redis PUBLISH → SUBSCRIBE; cold start = `node -e` bare http server.');
   log('reply baseline = bare express handler doing one BullMQ add + a BullMQ Worker doing one HTTP POST per job to the same kind of receiver; delivered/s counts receiver hits while the load ran.');
   log('email baseline = bare smtp-server whose DATA handler parses the mail with mailparser simpleParser and does one INSERT into the same messages table, then answers 250; senders = nodemailer SMTP connections on their own thread.');
+  log('webhooks baseline = one raw BullMQ add per (event, endpoint) + a BullMQ Worker (WORKER_CONCURRENCY jobs at once) doing one keep-alive HTTP POST per job to the same receivers; hub events are committed straight through its outbox; delivered/s counts receiver hits while the load ran; first attempt = event timestamp → arrival at the receiver.');
   log('SSE baseline = bare node:http SSE server process fed by Redis pub/sub; memory = its VmRSS (heap after a full GC) with the clients open minus idle, per client; latency = event sent (POST / PUBLISH) → received, over every client.');
   log('widget baselines: size = the 15 KB gzipped budget; sockets = bare ws server process answering hello with ready (memory = VmRSS and heap after a full GC with the sockets held minus idle, per socket); round trip = ws → Redis PUBLISH → SUBSCRIBE → ws echo on the same Redis.');
   log('before = the figures of the issue that set the targets, measured on 2 cores before the hot-path work (bench/lib/before.ts).');
@@ -479,7 +572,7 @@ async function main(): Promise<void> {
   log(`Results written to ${file} (${results.elapsedS} s).`);
 
   const crashed =
-    results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false || e.emailThroughput?.ok === false) ||
+    results.engines.some((e) => e.throughput?.ok === false || e.eventLatency?.ok === false || e.replyThroughput?.ok === false || e.emailThroughput?.ok === false || e.webhooks?.ok === false) ||
     results.coldStart?.ok === false ||
     results.redisPubSubLatency?.ok === false ||
     results.sseFanout?.ok === false ||

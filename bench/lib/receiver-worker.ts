@@ -14,6 +14,8 @@ let hitTimes = new Float64Array(1 << 16);
 let hits = 0;
 const ids = new Set<string>();
 let duplicates = 0;
+const duplicateIds = new Set<string>();
+const lags: number[] = [];
 let withoutId = 0;
 let verified = 0;
 const verificationFailures: string[] = [];
@@ -25,6 +27,13 @@ function recordHit(at: number): void {
     hitTimes = grown;
   }
   hitTimes[hits++] = at;
+}
+
+/** Milliseconds from the body's `timestamp` (the first one: the hub's and the baseline's come before `data`) to `at`. */
+function lagOf(body: string, at: number): number | undefined {
+  const match = /"timestamp":"([^"]+)"/.exec(body);
+  const sent = match?.[1] === undefined ? NaN : Date.parse(match[1]);
+  return Number.isFinite(sent) ? at - sent : undefined;
 }
 
 /** The delivery's id: the `webhook-id` header (hub), else the `messageId` of the body (baseline). */
@@ -39,12 +48,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    recordHit(Date.now());
+    const at = Date.now();
+    recordHit(at);
     const body = Buffer.concat(chunks).toString('utf8');
     const id = deliveryId(req, body);
     if (id === undefined) withoutId++;
-    else if (ids.has(id)) duplicates++;
-    else ids.add(id);
+    else if (ids.has(id)) {
+      duplicates++;
+      duplicateIds.add(id);
+    } else {
+      ids.add(id);
+      if (setup.lagFromTimestamp) lags.push(lagOf(body, at) ?? NaN);
+    }
     // Signatures of a sample are checked with the standardwebhooks library: the hub's deliveries are real.
     if (webhook && verified + verificationFailures.length < setup.verifySample) {
       try {
@@ -76,7 +91,8 @@ function report(request: Extract<ReceiverRequest, { type: 'report' }>): Receiver
     verified,
     verificationFailures: verificationFailures.slice(0, 5),
     hitsInWindow: inWindow,
-    ...(request.withIds ? { ids: [...ids] } : {}),
+    ...(request.withIds ? { ids: [...ids], duplicateIds: [...duplicateIds] } : {}),
+    ...(request.lagsFrom !== undefined ? { lags: lags.slice(request.lagsFrom) } : {}),
   };
 }
 

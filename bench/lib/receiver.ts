@@ -13,9 +13,21 @@ export interface ReceiverSetup {
   secret?: string;
   /** How many requests to verify (the first ones). */
   verifySample: number;
+  /**
+   * Also keep, per distinct delivery, how long after the `timestamp` of its JSON body it arrived (ms):
+   * the time from the event's commit to its first attempt.
+   */
+  lagFromTimestamp?: boolean;
 }
 
-export type ReceiverRequest = { type: 'report'; seq: number; window?: { from: number; to: number }; withIds?: boolean } | { type: 'close' };
+export interface ReportOptions {
+  window?: { from: number; to: number };
+  withIds?: boolean;
+  /** The lags of the distinct deliveries from this one on (in order of arrival; see lagFromTimestamp). */
+  lagsFrom?: number;
+}
+
+export type ReceiverRequest = ({ type: 'report'; seq: number } & ReportOptions) | { type: 'close' };
 
 export interface ReceiverReport {
   /** Requests received. */
@@ -30,6 +42,9 @@ export interface ReceiverReport {
   /** Requests that arrived within the window asked for (Date.now() milliseconds, inclusive). */
   hitsInWindow: number;
   ids?: string[];
+  /** With `withIds`: the ids that came more than once. */
+  duplicateIds?: string[];
+  lags?: number[];
 }
 
 type ReceiverMessage = { type: 'listening'; port: number } | { type: 'report'; seq: number; report: ReceiverReport } | { type: 'closed' };
@@ -74,8 +89,8 @@ export class BenchReceiver {
     });
   }
 
-  /** Counts so far; with `window`, also how many requests arrived within it; with `withIds`, every id. */
-  report(options: { window?: { from: number; to: number }; withIds?: boolean } = {}): Promise<ReceiverReport> {
+  /** Counts so far; with `window`, also how many requests arrived within it; with `withIds`, every id; with `lagsFrom`, lags. */
+  report(options: ReportOptions = {}): Promise<ReceiverReport> {
     const seq = ++this.seq;
     return new Promise((resolve) => {
       this.waiting.set(seq, resolve);
