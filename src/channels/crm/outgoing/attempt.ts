@@ -6,9 +6,9 @@ import { repo } from '../../../core/model/schemas';
 import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model/types';
 import type { Outbox, Unit } from '../../../core/outbox';
 import type { Metrics } from '../../../infra/metrics';
-import { claimAttempt, failUntried, findDelivery, hasPendingPredecessor, nextInLine, recordResult, type DeliveryResult } from './deliveries';
+import { claimAttempt, deliveryWithEndpoint, failUntried, findDelivery, hasPendingPredecessor, nextInLine, recordResult, type DeliveryResult } from './deliveries';
 import { attemptRow, type AttemptJob } from './delivery-rows';
-import { disableEndpoint, noteFailure, noteSuccess } from './endpoints';
+import { disableEndpoint, failedLongEnough, noteFailure, noteSuccess } from './endpoints';
 import { verdictOf, type Verdict } from './retries';
 import { signedHeaders, type SendOutcome, type WebhookSender } from './sender';
 
@@ -59,9 +59,9 @@ export class AttemptRunner {
     if (!parsed.success) throw new PermanentDeliveryError('a webhook attempt job without a delivery');
     const job: AttemptJob = parsed.data;
     const { db, logger } = this.deps;
-    const found = await findDelivery(db.manager, job.deliveryId);
-    if (!found || found.status !== 'pending') return;
-    const claim = await this.deps.outbox.runUnit((unit) => this.claim(unit, job, found), { key: lineKey(found) });
+    const found = await deliveryWithEndpoint(db, job.deliveryId);
+    if (found?.delivery.status !== 'pending') return;
+    const claim = await this.deps.outbox.runUnit((unit) => this.claim(unit, job, found.delivery, found.endpoint), { key: lineKey(found.delivery) });
     if (!claim.claimed) {
       logger.debug({ deliveryId: job.deliveryId, why: claim.why }, 'webhook attempt not made');
       return;
@@ -93,11 +93,14 @@ export class AttemptRunner {
     logger[level]({ ...fields, statusCode: attempt.statusCode, latencyMs, outcome: verdict.kind, status: recorded, ...(outcome.answered ? {} : { error: outcome.error }) }, 'webhook attempt');
   }
 
-  private async claim(unit: Unit, job: AttemptJob, seen: WebhookDelivery): Promise<Claim> {
+  /**
+   * The endpoint was read with the delivery just before: a change to it in between (turned off, a new
+   * URL) reaches the next try, not this one.
+   */
+  private async claim(unit: Unit, job: AttemptJob, seen: WebhookDelivery, endpoint: WebhookEndpoint | undefined): Promise<Claim> {
     const { db } = this.deps;
     const now = new Date();
     if (await hasPendingPredecessor(unit.manager, db, seen)) return { claimed: false, why: 'waiting' };
-    const endpoint = await repo(unit.manager, 'WebhookEndpoint').findOneBy({ id: seen.endpointId });
     if (!endpoint?.enabled) {
       if (await failUntried(unit.manager, db, seen.id, now, endpoint ? 'endpoint disabled' : 'endpoint deleted')) {
         this.deps.metrics.webhookDeliveries.inc({ outcome: 'endpoint_disabled' });
@@ -106,38 +109,40 @@ export class AttemptRunner {
       return { claimed: false, why: 'disabled' };
     }
     if ((this.inFlight.get(endpoint.id) ?? 0) >= MAX_IN_FLIGHT_PER_ENDPOINT) {
-      const current = await findDelivery(unit.manager, seen.id);
-      if (current?.status === 'pending' && current.attemptCount === job.attemptCount) await unit.write([attemptRow(current, new Date(now.getTime() + BUSY_ENDPOINT_WAIT_MS), now)]);
+      if (seen.attemptCount === job.attemptCount) await unit.write([attemptRow(seen, new Date(now.getTime() + BUSY_ENDPOINT_WAIT_MS), now)]);
       return { claimed: false, why: 'busy' };
     }
     if (!(await claimAttempt(unit.manager, db, job, now))) {
       const current = await findDelivery(unit.manager, seen.id);
       return { claimed: false, why: current?.status === 'pending' ? 'overtaken' : 'finished' };
     }
-    const delivery = await findDelivery(unit.manager, seen.id);
-    if (!delivery) return { claimed: false, why: 'finished' };
-    return { claimed: true, delivery, endpoint };
+    return { claimed: true, delivery: { ...seen, attemptCount: job.attemptCount + 1, claimToken: job.token, updatedAt: now }, endpoint };
   }
 
+  /**
+   * Records a claimed try and what follows from it. The result is written first, on the condition that
+   * the claim is still this job's; only then the endpoint's state changes.
+   */
   private async record(unit: Unit, job: AttemptJob, delivery: WebhookDelivery, seenEndpoint: WebhookEndpoint, attempt: WebhookAttempt, verdict: Verdict): Promise<WebhookDeliveryStatus | false> {
     const { db, logger } = this.deps;
     const now = new Date();
-    const current = await findDelivery(unit.manager, delivery.id);
     const claim = { deliveryId: delivery.id, attemptCount: job.attemptCount + 1, token: job.token };
-    if (current?.status !== 'pending' || current.attemptCount !== claim.attemptCount || current.claimToken !== claim.token) return false;
-    const endpoint = (await repo(unit.manager, 'WebhookEndpoint').findOneBy({ id: seenEndpoint.id })) ?? seenEndpoint;
-    let retryAt = verdict.kind === 'retry' ? new Date(now.getTime() + verdict.waitMs) : null;
-    if (verdict.kind === 'succeeded') await noteSuccess(unit, db, endpoint, now);
-    else if (verdict.kind === 'failed' && verdict.disable !== undefined) await disableEndpoint(unit, db, endpoint, verdict.disable, now, logger);
+    // A failure reads the endpoint again: whether it has failed long enough to be disabled is decided on its latest state.
+    const endpoint = verdict.kind === 'succeeded' ? seenEndpoint : ((await repo(unit.manager, 'WebhookEndpoint').findOneBy({ id: seenEndpoint.id })) ?? seenEndpoint);
+    const disables = verdict.kind === 'failed' && verdict.disable !== undefined;
     // A failure that disables the endpoint ends its delivery too: no retry would be sent.
-    else if (endpoint.enabled && (await noteFailure(unit, db, endpoint, now, this.deps.disableAfterMs, logger))) retryAt = null;
+    const endsEndpoint = disables || (verdict.kind === 'retry' && endpoint.enabled && failedLongEnough(endpoint, now, this.deps.disableAfterMs));
+    const retryAt = verdict.kind === 'retry' && !endsEndpoint ? new Date(now.getTime() + verdict.waitMs) : null;
     const result: DeliveryResult = {
       status: verdict.kind === 'succeeded' ? 'succeeded' : retryAt ? 'pending' : 'failed',
-      attempts: [...current.attempts, attempt],
+      attempts: [...delivery.attempts, attempt],
       nextAttemptAt: retryAt,
       finishedAt: retryAt ? null : now,
     };
     if (!(await recordResult(unit.manager, db, claim, result, now))) return false;
+    if (verdict.kind === 'succeeded') await noteSuccess(unit, db, endpoint, now);
+    else if (disables) await disableEndpoint(unit, db, endpoint, verdict.disable ?? '', now, logger);
+    else if (endpoint.enabled) await noteFailure(unit, db, endpoint, now, this.deps.disableAfterMs, logger);
     if (retryAt) await unit.write([attemptRow({ ...delivery, attemptCount: claim.attemptCount }, retryAt, now)]);
     else await wakeNext(unit, db, delivery, now);
     return result.status;

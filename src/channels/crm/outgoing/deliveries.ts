@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Database } from '../../../core/database';
 import { insertOf, selectList, entityOf } from '../../../core/model/raw-rows';
 import { repo } from '../../../core/model/schemas';
-import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus } from '../../../core/model/types';
+import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model/types';
 import { Sql } from '../../../core/sql';
 
 /**
@@ -18,18 +18,31 @@ function sqlOf(manager: EntityManager, db: Database): Sql {
 
 /** Inserts deliveries, skipping those of an (endpoint, event) already there; answers the ids inserted. */
 export async function insertDeliveries(manager: EntityManager, db: Database, deliveries: readonly WebhookDelivery[]): Promise<Set<string>> {
+  const [first] = deliveries;
+  if (!first) return new Set();
   const sql = sqlOf(manager, db);
-  const inserted = new Set<string>();
-  for (const delivery of deliveries) {
-    const insert = insertOf(sql, 'WebhookDelivery', delivery);
-    const rows = await sql.rows<{ id: string }>(`${insert.text} ON CONFLICT ("endpointId", "eventId") DO NOTHING RETURNING id`, insert.params);
-    for (const row of rows) inserted.add(row.id);
-  }
-  return inserted;
+  const inserts = deliveries.map((delivery) => insertOf(sql, 'WebhookDelivery', delivery));
+  // One statement for the event's endpoints: the first INSERT's text with the others' VALUES lists.
+  const head = inserts[0]?.text ?? '';
+  const values = head.slice(head.indexOf(' VALUES ') + ' VALUES '.length);
+  const text = inserts.length === 1 ? head : `${head}, ${inserts.slice(1).map(() => values).join(', ')}`;
+  const rows = await sql.rows<{ id: string }>(`${text} ON CONFLICT ("endpointId", "eventId") DO NOTHING RETURNING id`, inserts.flatMap((insert) => insert.params), { varies: inserts.length > 1 });
+  return new Set(rows.map((row) => row.id));
 }
 
 export function findDelivery(manager: EntityManager, id: string): Promise<WebhookDelivery | null> {
   return repo(manager, 'WebhookDelivery').findOneBy({ id });
+}
+
+/** A delivery with its endpoint (undefined when the endpoint is gone), in one query: what an attempt starts from. */
+export async function deliveryWithEndpoint(db: Database, id: string): Promise<{ delivery: WebhookDelivery; endpoint: WebhookEndpoint | undefined } | undefined> {
+  const sql = sqlOf(db.manager, db);
+  const [row] = await sql.rows<Record<string, unknown>>(
+    `SELECT ${selectList('d', 'WebhookDelivery')}, ${selectList('e', 'WebhookEndpoint')} FROM webhook_deliveries d LEFT JOIN webhook_endpoints e ON e.id = d."endpointId" WHERE d.id = ?`,
+    [id],
+  );
+  if (!row) return undefined;
+  return { delivery: entityOf(sql, row, 'd', 'WebhookDelivery'), endpoint: row.e_id === null || row.e_id === undefined ? undefined : entityOf(sql, row, 'e', 'WebhookEndpoint') };
 }
 
 /**
@@ -96,15 +109,16 @@ export async function failUntried(manager: EntityManager, db: Database, id: stri
   return rows.length > 0;
 }
 
+export type LineWaiter = Pick<WebhookDelivery, 'id' | 'attemptCount' | 'orderKey' | 'nextAttemptAt'>;
+
 /** The first pending delivery of a line (after the one that just finished): the one to wake. */
-export async function nextInLine(manager: EntityManager, db: Database, endpointId: string, orderKey: string): Promise<WebhookDelivery | undefined> {
+export async function nextInLine(manager: EntityManager, db: Database, endpointId: string, orderKey: string): Promise<LineWaiter | undefined> {
   const sql = sqlOf(manager, db);
-  const rows = await sql.rows<Record<string, unknown>>(
-    `SELECT ${selectList('d', 'WebhookDelivery')} FROM webhook_deliveries d WHERE d."endpointId" = ? AND d."orderKey" = ? AND d.status = 'pending' ORDER BY d."orderAt", d."orderIndex", d.id LIMIT 1`,
+  const [row] = await sql.rows<{ id: string; attemptCount: number; nextAttemptAt: Date | string | null }>(
+    `SELECT id, "attemptCount", "nextAttemptAt" FROM webhook_deliveries WHERE "endpointId" = ? AND "orderKey" = ? AND status = 'pending' ORDER BY "orderAt", "orderIndex", id LIMIT 1`,
     [endpointId, orderKey],
   );
-  const row = rows[0];
-  return row ? entityOf(sql, row, 'd', 'WebhookDelivery') : undefined;
+  return row ? { id: row.id, attemptCount: row.attemptCount, orderKey, nextAttemptAt: sql.readDate(row.nextAttemptAt) } : undefined;
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../../core/database';
 import { events } from '../../../core/events';
-import { repo } from '../../../core/model/schemas';
 import type { WebhookEndpoint } from '../../../core/model/types';
 import { eventsOutboxRow, type Unit } from '../../../core/outbox';
 import { Sql } from '../../../core/sql';
@@ -12,9 +11,10 @@ export function wants(endpoint: Pick<WebhookEndpoint, 'events'>, type: string): 
   return endpoint.events.includes('*') || endpoint.events.includes(type);
 }
 
-export async function subscribedEndpoints(unit: Unit, type: string): Promise<WebhookEndpoint[]> {
-  const enabled = await repo(unit.manager, 'WebhookEndpoint').findBy({ enabled: true });
-  return enabled.filter((endpoint) => wants(endpoint, type));
+export async function subscribedEndpoints(unit: Unit, db: Database, type: string): Promise<Pick<WebhookEndpoint, 'id' | 'events'>[]> {
+  const sql = new Sql(unit.manager, db.engine);
+  const enabled = await sql.rows<{ id: string; events: string }>(`SELECT id, events FROM webhook_endpoints WHERE enabled = ?`, [sql.bool(true)]);
+  return enabled.map((row) => ({ id: row.id, events: JSON.parse(row.events) as string[] })).filter((endpoint) => wants(endpoint, type));
 }
 
 /**
@@ -45,6 +45,11 @@ export async function noteSuccess(unit: Unit, db: Database, endpoint: WebhookEnd
   await sql.run(`UPDATE webhook_endpoints SET "failingSince" = NULL, "updatedAt" = ? WHERE id = ?`, [sql.date(now), endpoint.id]);
 }
 
+/** Whether the endpoint's failing period has lasted long enough that the next failure disables it. */
+export function failedLongEnough(endpoint: Pick<WebhookEndpoint, 'failingSince'>, now: Date, disableAfterMs: number): boolean {
+  return endpoint.failingSince !== null && now.getTime() - endpoint.failingSince.getTime() >= disableAfterMs;
+}
+
 /**
  * A failed try: the first since a success starts the failing period; one that comes when the period
  * has lasted `disableAfterMs` disables the endpoint (true then).
@@ -55,7 +60,7 @@ export async function noteFailure(unit: Unit, db: Database, endpoint: WebhookEnd
     await sql.run(`UPDATE webhook_endpoints SET "failingSince" = ?, "updatedAt" = ? WHERE id = ? AND "failingSince" IS NULL`, [sql.date(now), sql.date(now), endpoint.id]);
     return false;
   }
-  if (now.getTime() - endpoint.failingSince.getTime() < disableAfterMs) return false;
+  if (!failedLongEnough(endpoint, now, disableAfterMs)) return false;
   const days = Math.round(disableAfterMs / 86_400_000);
   return disableEndpoint(unit, db, endpoint, `every delivery failed for ${days} day${days === 1 ? '' : 's'}`, now, logger);
 }

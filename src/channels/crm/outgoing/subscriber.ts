@@ -25,7 +25,7 @@ export function deliverySubscriber(deps: { db: Database; outbox: Outbox }): Even
       const delivery = deliveryEvent(event, index);
       await deps.outbox.runUnit(
         async (unit) => {
-          const endpoints = await subscribedEndpoints(unit, event.type);
+          const endpoints = await subscribedEndpoints(unit, deps.db, event.type);
           if (endpoints.length === 0) return;
           const now = new Date();
           const rows = endpoints.map((endpoint) => newDelivery(endpoint.id, delivery, now));
