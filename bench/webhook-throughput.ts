@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { In } from 'typeorm';
+import { newEndpoint } from '../src/channels/crm/outgoing/endpoint-admin';
 import { events } from '../src/core/events';
 import { newId } from '../src/core/ids';
 import { insertRows, repo } from '../src/core/model/schemas';
@@ -8,7 +9,7 @@ import { eventsOutboxRow } from '../src/core/outbox';
 import { atFixedRate } from './event-latency';
 import { uniqueId } from './lib/env';
 import { startBenchHub, type BenchHub, type Engine } from './lib/hub';
-import { BenchReceiver, newWebhookSecret, type ReceiverReport } from './lib/receiver';
+import { BenchReceiver, type ReceiverReport } from './lib/receiver';
 import { nowMs, round, sleep, summarize, type LatencySummary } from './lib/stats';
 import { startWebhookBaseline } from './lib/webhook-baseline';
 import { firstAttemptDelayP99, firstAttemptHistogram } from './lib/webhook-metric';
@@ -254,21 +255,7 @@ export async function measureWebhookThroughput(options: WebhookOptions): Promise
     await benchHub.drain(60_000);
     const messages = await sampleMessages(benchHub, conversationIds);
     const now = new Date();
-    const endpointRow = (url: string) => ({
-      id: newId(),
-      url,
-      description: 'bench receiver',
-      events: ['*'],
-      enabled: true,
-      secret: newWebhookSecret(),
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      failingSince: null,
-      disabledAt: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const endpointRow = (url: string) => newEndpoint({ url, description: 'bench receiver', events: ['*'] }, now);
     await insertRows(
       benchHub.hub.db.manager,
       'WebhookEndpoint',

@@ -1,27 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { newEndpoint } from '../../src/channels/crm/outgoing/endpoint-admin';
 import type { Database } from '../../src/core/database';
 import { repo } from '../../src/core/model/schemas';
 import type { WebhookDelivery, WebhookEndpoint } from '../../src/core/model/types';
-import { newWebhookSecret, type ReceivedWebhook } from './webhook-receiver';
+import type { ReceivedWebhook } from './webhook-receiver';
 
 /** An outgoing webhook endpoint written straight into the database (as the API would create it). */
 export async function createEndpoint(db: Database, fields: Partial<WebhookEndpoint> & { url: string }): Promise<WebhookEndpoint> {
-  const now = new Date();
-  const endpoint: WebhookEndpoint = {
-    id: randomUUID(),
-    description: null,
-    events: ['*'],
-    enabled: true,
-    secret: newWebhookSecret(),
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    failingSince: null,
-    disabledAt: null,
-    disabledReason: null,
-    createdAt: now,
-    updatedAt: now,
-    ...fields,
-  };
+  const endpoint = newEndpoint({ description: null, events: ['*'], ...fields }, new Date());
   await repo(db.manager, 'WebhookEndpoint').insert(endpoint);
   return endpoint;
 }

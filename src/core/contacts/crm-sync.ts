@@ -7,11 +7,10 @@ import { events } from '../events';
 import { newId } from '../ids';
 import { requestHash } from '../idempotency';
 import { postReply, type ReplyDeps } from '../messages/replies';
-import { insertMessage } from '../messages/store';
+import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo, updateRow, type DatabaseEngine } from '../model/schemas';
 import type { Contact, Message } from '../model/types';
 import { eventsOutboxRow, type Unit } from '../outbox';
-import { Sql } from '../sql';
 
 /**
  * What a CRM tells the hub about its contacts, applied to the hub's own: each change in the unit of
@@ -162,32 +161,13 @@ export async function removeCrmContact(unit: Unit, db: Database, source: CrmSour
  * the customer never does. It is no activity of the conversation's: its time and preview stay.
  */
 export async function addCrmNote(unit: Unit, db: Database, source: CrmSource, ref: CrmContactRef, body: string, metadata: Record<string, unknown>): Promise<CrmNote> {
-  const { manager, write } = unit;
+  const { manager } = unit;
   const contact = await findContact(manager, db.engine, source.system, ref);
   if (!contact) return { kind: 'ignored', reason: 'no contact matches' };
   const conversation = await repo(manager, 'Conversation').findOne({ where: { contactId: contact.id }, order: { lastMessageAt: 'DESC', id: 'DESC' }, select: { id: true, channel: true } });
   if (!conversation) return { kind: 'ignored', reason: 'the contact has no conversation to add the note to', contactId: contact.id };
-  const now = new Date();
-  const note: Message = {
-    id: newId(),
-    conversationId: conversation.id,
-    channel: conversation.channel,
-    direction: 'outbound',
-    senderKind: 'system',
-    senderId: null,
-    body,
-    attachments: [],
-    externalId: null,
-    deliveryStatus: 'internal',
-    failureReason: null,
-    statusChangedAt: now,
-    private: true,
-    metadata: { ...metadata, system: source.system },
-    createdAt: now,
-  };
-  await insertMessage(new Sql(manager, db.engine), note);
+  const note = await addSystemNote(unit, db, conversation, body, { ...metadata, system: source.system });
   await recordAudit(manager, source.actor, { action: 'note.created', entityType: 'message', entityId: note.id, after: { conversationId: conversation.id, private: true, system: source.system } });
-  await write([eventsOutboxRow([events.messageCreated(note, now)], now)]);
   return { kind: 'noted', contactId: contact.id, message: note };
 }
 

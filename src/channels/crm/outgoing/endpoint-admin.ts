@@ -73,15 +73,10 @@ export async function findEndpoint(manager: EntityManager, id: string): Promise<
   return endpoint;
 }
 
-export async function createEndpoint(db: Database, settings: EndpointSettings, input: EndpointInput, actor: Actor): Promise<EndpointWithSecret> {
-  // Resolved before the transaction: a slow DNS answer must not hold the database.
-  const url = await checkedUrl(input.url, settings);
-  const now = new Date();
-  const endpoint: WebhookEndpoint = {
+/** A new endpoint's row: on, with a fresh secret, failing never. */
+export function newEndpoint(fields: Pick<WebhookEndpoint, 'url' | 'events' | 'description'> & Partial<WebhookEndpoint>, now: Date): WebhookEndpoint {
+  return {
     id: newId(),
-    url,
-    description: input.description ?? null,
-    events: input.events,
     enabled: true,
     secret: newWebhookSecret(),
     previousSecret: null,
@@ -91,7 +86,14 @@ export async function createEndpoint(db: Database, settings: EndpointSettings, i
     disabledReason: null,
     createdAt: now,
     updatedAt: now,
+    ...fields,
   };
+}
+
+export async function createEndpoint(db: Database, settings: EndpointSettings, input: EndpointInput, actor: Actor): Promise<EndpointWithSecret> {
+  // Resolved before the transaction: a slow DNS answer must not hold the database.
+  const url = await checkedUrl(input.url, settings);
+  const endpoint = newEndpoint({ url, events: input.events, description: input.description ?? null }, new Date());
   await db.transaction(async (manager) => {
     await insertRows(manager, 'WebhookEndpoint', endpoint);
     await recordAudit(manager, actor, { action: 'webhook.created', entityType: 'webhook', entityId: endpoint.id, after: audited(endpoint) });
