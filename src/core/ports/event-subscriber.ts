@@ -14,6 +14,12 @@ export interface EventSubscriber {
   /** The event types it wants; `*` for all. */
   readonly events: readonly DomainEvent['type'][] | '*';
   /**
+   * What it wants right now, read each time events are handed over (after their commit), when that
+   * depends on the data (the event types of the webhook endpoints there are): events it does not want
+   * cost it no job. Never narrower than what `handle` would act on.
+   */
+  wanted?(): Promise<readonly string[] | '*'>;
+  /**
    * Its events come in order per conversation, several to a job: it cannot replace the job's data.
    * `index` is the event's place among the job's events (they share a commit, often a timestamp).
    */

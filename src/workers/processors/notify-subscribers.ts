@@ -15,7 +15,19 @@ export interface SubscriberJob {
 /** Where published events are handed to the channels that follow them (see eventsPublisher). */
 export interface SubscriberFanOut {
   queue: Queue<SubscriberJob>;
-  subscribers: readonly Pick<EventSubscriber, 'name' | 'events'>[];
+  subscribers: readonly Pick<EventSubscriber, 'name' | 'events' | 'wanted'>[];
+}
+
+/** Each subscriber with the event types it wants for this hand-over (see EventSubscriber.wanted). */
+export async function wantedNow(fanOut: SubscriberFanOut): Promise<Pick<EventSubscriber, 'name' | 'events'>[]> {
+  return Promise.all(
+    fanOut.subscribers.map(async (subscriber) => {
+      if (!subscriber.wanted) return subscriber;
+      const wanted = await subscriber.wanted();
+      const events = subscriber.events === '*' ? wanted : wanted === '*' ? subscriber.events : subscriber.events.filter((type) => wanted.includes(type));
+      return { name: subscriber.name, events: events as EventSubscriber['events'] };
+    }),
+  );
 }
 
 /**
@@ -23,8 +35,8 @@ export interface SubscriberFanOut {
  * so that a subscriber sees one conversation's events of a commit in their order, never the later one
  * first. Job ids come from the first event's id, so adding the same events twice adds each job once.
  */
-export function subscriberJobs(fanOut: SubscriberFanOut, events: readonly DomainEvent[]): { name: string; data: SubscriberJob; opts: { jobId: string } }[] {
-  return fanOut.subscribers.flatMap((subscriber) => {
+export function subscriberJobs(subscribers: readonly Pick<EventSubscriber, 'name' | 'events'>[], events: readonly DomainEvent[]): { name: string; data: SubscriberJob; opts: { jobId: string } }[] {
+  return subscribers.flatMap((subscriber) => {
     const groups = new Map<string, { first: DomainEvent; events: DomainEvent[] }>();
     for (const event of events) {
       if (subscriber.events !== '*' && !subscriber.events.includes(event.type)) continue;

@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { DomainEvent, EventBus } from '../../core/events';
 import type { EventsJob } from '../../core/outbox';
-import { subscriberJobs, type SubscriberFanOut } from './notify-subscribers';
+import { subscriberJobs, wantedNow, type SubscriberFanOut } from './notify-subscribers';
 import type { MirrorJob } from './sync-mirror';
 
 /** Where conversations are mirrored (Slack): each gets a sync job for every conversation published events touched. */
@@ -28,7 +28,7 @@ export function eventsPublisher(bus: EventBus, mirrors?: MirrorFanOut, subscribe
       );
     }
     if (subscribers) {
-      const jobs = subscriberJobs(subscribers, events);
+      const jobs = subscriberJobs(await wantedNow(subscribers), events);
       if (jobs.length > 0) await subscribers.queue.addBulk(jobs);
     }
     return published;

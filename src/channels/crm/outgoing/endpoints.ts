@@ -11,6 +11,13 @@ export function wants(endpoint: Pick<WebhookEndpoint, 'events'>, type: string): 
   return endpoint.events.includes('*') || endpoint.events.includes(type);
 }
 
+/** The event types the enabled endpoints want, together (`*` among them when one wants all). */
+export async function wantedTypes(db: Database): Promise<Set<string>> {
+  const sql = new Sql(db.manager, db.engine);
+  const rows = await sql.rows<{ events: string }>(`SELECT events FROM webhook_endpoints WHERE enabled = ?`, [sql.bool(true)]);
+  return new Set(rows.flatMap((row) => JSON.parse(row.events) as string[]));
+}
+
 export async function subscribedEndpoints(unit: Unit, db: Database, type: string): Promise<Pick<WebhookEndpoint, 'id' | 'events'>[]> {
   const sql = new Sql(unit.manager, db.engine);
   const enabled = await sql.rows<{ id: string; events: string }>(`SELECT id, events FROM webhook_endpoints WHERE enabled = ?`, [sql.bool(true)]);

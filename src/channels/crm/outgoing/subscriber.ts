@@ -4,7 +4,7 @@ import type { Outbox } from '../../../core/outbox';
 import type { EventSubscriber } from '../../../core/ports/event-subscriber';
 import { insertDeliveries } from './deliveries';
 import { attemptRow, newDelivery, type DeliveryEvent } from './delivery-rows';
-import { subscribedEndpoints } from './endpoints';
+import { subscribedEndpoints, wantedTypes } from './endpoints';
 
 /** The event as its deliveries carry it: the data with the conversation's id where there is one. */
 function deliveryEvent(event: DomainEvent, index: number): DeliveryEvent {
@@ -21,6 +21,11 @@ export function deliverySubscriber(deps: { db: Database; outbox: Outbox }): Even
   return {
     name: 'crm-webhooks',
     events: '*',
+    // With no endpoint on, events cost no job; an endpoint made after an event's commit never wanted it.
+    async wanted() {
+      const types = await wantedTypes(deps.db);
+      return types.has('*') ? '*' : [...types];
+    },
     async handle(event, { index }) {
       const delivery = deliveryEvent(event, index);
       await deps.outbox.runUnit(
