@@ -35,7 +35,7 @@ export const crmSection = channelSection({
     }),
     webhookLogRetentionDays: setting({
       env: 'WEBHOOK_LOG_RETENTION_DAYS',
-      description: 'How long finished deliveries stay in the delivery log.',
+      description: 'How long finished webhook deliveries stay in the delivery log, and settled inbound CRM events in their record (checked hourly).',
       schema: integer(1, 365),
       default: '30',
     }),

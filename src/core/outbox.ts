@@ -5,7 +5,7 @@ import type { DomainEvent } from './events';
 import { GroupCommit, type BatchReport, type GroupCommitSettings } from './group-commit';
 import { newId } from './ids';
 import { repo } from './model/schemas';
-import { Sql, type Statement } from './sql';
+import { inList, Sql, type Statement } from './sql';
 import { retryOnUniqueViolation } from './unique';
 import type { OutboxEvent } from './model/types';
 
@@ -241,7 +241,7 @@ export class Outbox {
     if (deleted.length > 0) this.deletedBy.set(manager, deleted);
     await sql.runAll([
       ...(rows.length > 0 ? [this.insertOf(sql, rows)] : []),
-      ...(deleted.length > 0 ? [{ text: `DELETE FROM outbox_events WHERE id IN (${deleted.map(() => '?').join(', ')})`, params: deleted, varies: true }] : []),
+      ...(deleted.length > 0 ? [{ text: `DELETE FROM outbox_events WHERE id IN (${inList(deleted)})`, params: deleted, varies: true }] : []),
     ]);
   }
 

@@ -111,3 +111,8 @@ export class Sql {
     return JSON.stringify(value);
   }
 }
+
+/** `?, ?, ?`: the placeholders of an IN list of these values (a text that varies with their number). */
+export function inList(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}

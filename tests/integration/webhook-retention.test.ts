@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { RETENTION_JOB, runRetention } from '../../src/channels/crm/outgoing/maintenance';
+import { In } from 'typeorm';
+import { RETENTION_JOB, runRetention } from '../../src/channels/crm/retention';
 import { CRM_QUEUE } from '../../src/channels/crm/name';
-import { repo } from '../../src/core/model/schemas';
+import { insertRows, repo } from '../../src/core/model/schemas';
+import type { CrmInboundEvent } from '../../src/core/model/types';
 import { eventually } from '../support/agent-api';
 import { ENGINES } from '../support/env';
 import { startTestHub, type TestHub } from '../support/hub';
@@ -12,8 +15,9 @@ import { createWebhook, insertDelivery } from '../support/webhooks';
 const DAY_MS = 86_400_000;
 
 /**
- * The delivery log's retention: finished deliveries older than WEBHOOK_LOG_RETENTION_DAYS go, recent
- * ones and every pending one (still to send) stay, and the job puts its next run on the queue.
+ * The CRM channel's retention: finished deliveries and settled inbound CRM events older than
+ * WEBHOOK_LOG_RETENTION_DAYS go, recent ones and every pending one stay, and the job puts its next run
+ * on the queue.
  */
 describe.each(ENGINES)('webhook delivery retention on %s', (engine) => {
   let t: TestHub;
@@ -40,7 +44,18 @@ describe.each(ENGINES)('webhook delivery retention on %s', (engine) => {
     const recent = await insertDelivery(t, endpoint.id, { status: 'failed', createdAt: new Date(now - 29 * DAY_MS) });
     const oldPending = await insertDelivery(t, endpoint.id, { status: 'pending', createdAt: new Date(now - 40 * DAY_MS) });
 
+    const inboundEvent = (status: CrmInboundEvent['status'], daysAgo: number): CrmInboundEvent => {
+      const at = new Date(now - daysAgo * DAY_MS);
+      return { id: randomUUID(), provider: 'generic', eventId: randomUUID(), type: 'contact.upsert', payload: {}, jobId: randomUUID(), position: 0, status, outcome: null, contactId: null, receivedAt: at, processedAt: status === 'pending' ? null : at };
+    };
+    const inbound = [inboundEvent('processed', 40), inboundEvent('ignored', 31), inboundEvent('processed', 29), inboundEvent('pending', 40)];
+    await insertRows(t.hub.db.manager, 'CrmInboundEvent', inbound);
+
     await runRetention({ db: t.hub.db, outbox: t.hub.outbox, retentionDays: 30, logger: pino({ level: 'silent' }) });
+
+    // The inbound CRM events that are settled and old go too; a pending one is still to apply.
+    const kept = await repo(t.hub.db.manager, 'CrmInboundEvent').findBy({ id: In(inbound.map((e) => e.id)) });
+    expect(kept.map((e) => e.id).sort()).toEqual([inbound[2]?.id, inbound[3]?.id].sort());
 
     const left = await repo(t.hub.db.manager, 'WebhookDelivery').findBy({ endpointId: endpoint.id });
     expect(left.map((d) => d.id).sort()).toEqual([recent.id, oldPending.id].sort());

@@ -3,7 +3,7 @@ import type { Database } from '../database';
 import { NotFoundError } from '../errors';
 import { repo } from '../model/schemas';
 import type { Contact } from '../model/types';
-import { Sql } from '../sql';
+import { inList, Sql } from '../sql';
 
 /**
  * Loads contacts for a merge or unmerge, locked on PostgreSQL in id order, so that two merges of the
@@ -13,7 +13,7 @@ import { Sql } from '../sql';
 export async function lockContacts(manager: EntityManager, db: Database, ids: readonly string[]): Promise<Map<string, Contact>> {
   const sql = new Sql(manager, db.engine);
   const sorted = [...new Set(ids)].sort();
-  if (db.engine === 'postgres') await sql.rows(`SELECT id FROM contacts WHERE id IN (${sorted.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, sorted, { varies: true });
+  if (db.engine === 'postgres') await sql.rows(`SELECT id FROM contacts WHERE id IN (${inList(sorted)}) ORDER BY id FOR UPDATE`, sorted, { varies: true });
   const found = await repo(manager, 'Contact').findBy({ id: In(sorted) });
   return new Map(found.map((contact) => [contact.id, contact]));
 }
@@ -28,10 +28,6 @@ export function required(contacts: Map<string, Contact>, id: string): Contact {
 export async function updatedIds(sql: Sql, text: string, params: unknown[], varies = false): Promise<string[]> {
   const rows = await sql.rows<{ id: string }>(`${text} RETURNING id`, params, { varies });
   return rows.map((row) => row.id);
-}
-
-export function placeholders(values: readonly unknown[]): string {
-  return values.map(() => '?').join(', ');
 }
 
 /** The unit key of a change of these contacts, the same whichever way round they are named. */

@@ -7,10 +7,10 @@ import { events, type DomainEvent } from '../events';
 import { insertRows, repo, updateRow } from '../model/schemas';
 import type { Contact, ContactMerge } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
-import { Sql } from '../sql';
+import { inList, Sql } from '../sql';
 import { contactView, type ContactView } from './external-ids';
 import { UNMERGE_DAYS } from './merge';
-import { contactsKey, lockContacts, placeholders, required } from './merge-rows';
+import { contactsKey, lockContacts, required } from './merge-rows';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -51,14 +51,14 @@ export async function unmergeContacts(deps: { db: Database; outbox: Outbox }, ta
     await insertRows(manager, 'Contact', source);
 
     const { identityIds, conversationIds, pageViewIds } = snapshot;
-    if (identityIds.length > 0) await sql.run(`UPDATE channel_identities SET "contactId" = ? WHERE id IN (${placeholders(identityIds)})`, [sourceId, ...identityIds], { varies: true });
+    if (identityIds.length > 0) await sql.run(`UPDATE channel_identities SET "contactId" = ? WHERE id IN (${inList(identityIds)})`, [sourceId, ...identityIds], { varies: true });
     if (conversationIds.length > 0) {
-      const inList = placeholders(conversationIds);
-      await sql.run(`UPDATE conversations SET "contactId" = ?, "updatedAt" = ? WHERE id IN (${inList})`, [sourceId, sql.date(now), ...conversationIds], { varies: true });
-      await sql.run(`UPDATE messages SET "senderId" = ? WHERE "senderKind" = 'contact' AND "conversationId" IN (${inList})`, [sourceId, ...conversationIds], { varies: true });
-      await sql.run(`UPDATE ratings SET "contactId" = ? WHERE "conversationId" IN (${inList})`, [sourceId, ...conversationIds], { varies: true });
+      const conversations = inList(conversationIds);
+      await sql.run(`UPDATE conversations SET "contactId" = ?, "updatedAt" = ? WHERE id IN (${conversations})`, [sourceId, sql.date(now), ...conversationIds], { varies: true });
+      await sql.run(`UPDATE messages SET "senderId" = ? WHERE "senderKind" = 'contact' AND "conversationId" IN (${conversations})`, [sourceId, ...conversationIds], { varies: true });
+      await sql.run(`UPDATE ratings SET "contactId" = ? WHERE "conversationId" IN (${conversations})`, [sourceId, ...conversationIds], { varies: true });
     }
-    if (pageViewIds.length > 0) await sql.run(`UPDATE page_views SET "contactId" = ? WHERE id IN (${placeholders(pageViewIds)})`, [sourceId, ...pageViewIds], { varies: true });
+    if (pageViewIds.length > 0) await sql.run(`UPDATE page_views SET "contactId" = ? WHERE id IN (${inList(pageViewIds)})`, [sourceId, ...pageViewIds], { varies: true });
     await restoreExternalIds(manager, targetId, sourceId, { ...snapshot.externalIds.dropped, ...snapshot.externalIds.moved }, now);
     if (snapshot.followingMergeIds.length > 0) {
       await repo(manager, 'ContactMerge').update({ id: In(snapshot.followingMergeIds), targetId, undoneAt: IsNull() }, { targetId: sourceId });

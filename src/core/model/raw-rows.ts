@@ -88,6 +88,18 @@ export function insertOf<K extends EntityName>(sql: Sql, entity: K, row: EntityT
   return { text: insert, params: Object.entries(columns).map(([column, kind]) => stored(sql, kind, values[column])) };
 }
 
+/**
+ * One INSERT of several whole rows (none: undefined). Its text changes with the number of rows, so it
+ * is marked `varies` when there is more than one.
+ */
+export function insertAllOf<K extends EntityName>(sql: Sql, entity: K, rows: readonly EntityTypes[K][]): Statement | undefined {
+  const [first, ...rest] = rows.map((row) => insertOf(sql, entity, row));
+  if (!first) return undefined;
+  if (rest.length === 0) return first;
+  const values = first.text.slice(first.text.indexOf(' VALUES ') + ' VALUES '.length);
+  return { text: `${first.text}${`, ${values}`.repeat(rest.length)}`, params: [first, ...rest].flatMap((insert) => insert.params), varies: true };
+}
+
 /** The UPDATE of some fields of a row by id. */
 export function updateOf<K extends EntityName>(sql: Sql, entity: K, id: string, fields: Partial<EntityTypes[K]>): Statement {
   const { name, columns } = tableOf(entity);

@@ -58,11 +58,14 @@ export async function updateRow<K extends EntityName>(manager: EntityManager, na
   return result.affected ?? 0;
 }
 
+/** The entities with an `id` of their own (not a composite key). */
+type IdentifiedEntity = { [N in EntityName]: EntityTypes[N] extends { id: string } ? N : never }[EntityName];
+
 /**
  * Loads a row by id for change inside a transaction: locked on PostgreSQL, so that concurrent changes of
  * it take turns (SQLite's transactions take turns already). Null when there is no such row.
  */
-export function lockRow<K extends 'Conversation' | 'Message' | 'Contact'>(manager: EntityManager, engine: DatabaseEngine, name: K, id: string): Promise<EntityTypes[K] | null> {
+export function lockRow<K extends IdentifiedEntity>(manager: EntityManager, engine: DatabaseEngine, name: K, id: string): Promise<EntityTypes[K] | null> {
   const query = repo(manager, name).createQueryBuilder('row').where('row.id = :id', { id });
   if (engine === 'postgres') query.setLock('pessimistic_write');
   return query.getOne();

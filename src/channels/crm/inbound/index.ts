@@ -27,6 +27,6 @@ export function crmInbound(context: ChannelContext): CrmInbound {
   }
   return {
     routes: inboundRoutes({ db, outbox, providers, maxBytes: config.httpBodyLimitBytes, logger }),
-    jobs: inboundJobs({ db, outbox, catalog: context.catalog, maxAttributeBytes: config.contactAttributesMaxBytes, retentionDays: config.webhookLogRetentionDays, logger }),
+    jobs: inboundJobs({ db, outbox, catalog: context.catalog, maxAttributeBytes: config.contactAttributesMaxBytes, logger }),
   };
 }

@@ -3,16 +3,13 @@ import { z } from 'zod';
 import { isRefusal, PermanentDeliveryError } from '../../../core/errors';
 import type { CrmJobPart } from '../jobs';
 import { applyEvent, type ApplyDeps } from './apply';
-import { eventsOf, INBOUND_JOB, pruneEvents, restorePending, settleEvent } from './records';
+import { eventsOf, INBOUND_JOB, restorePending, settleEvent } from './records';
 
 export interface InboundJobDeps extends ApplyDeps {
-  /** Settled events are forgotten after this many days (WEBHOOK_LOG_RETENTION_DAYS). */
-  retentionDays: number;
   logger: Logger;
 }
 
 const jobData = z.object({ eventIds: z.array(z.string()) });
-const DAY_MS = 24 * 3600_000;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -22,8 +19,8 @@ function messageOf(error: unknown): string {
  * The worker side of POST /webhooks/crm/:provider: a request's events, applied one after another in
  * their order, each once (a settled one is skipped, so a retry resumes where the last try stopped).
  * An event the hub refuses (no identity on the channel, an opted-out recipient) is failed with its
- * reason, logged at warn, and the others still run; the job then fails for good, naming them. Old
- * settled events are pruned as a job ends.
+ * reason, logged at warn, and the others still run; the job then fails for good, naming them.
+ * Settled events are forgotten by the CRM channel's retention job.
  */
 export function inboundJobs(deps: InboundJobDeps): CrmJobPart {
   const { db, logger } = deps;
@@ -56,7 +53,6 @@ export function inboundJobs(deps: InboundJobDeps): CrmJobPart {
         logger.warn({ ...fields, reason: outcome }, 'a CRM event was acknowledged but could not be applied');
         failed.push(`${row.eventId} (${outcome})`);
       }
-      await pruneEvents(db, new Date(Date.now() - deps.retentionDays * DAY_MS));
       if (failed.length > 0) throw new PermanentDeliveryError(`CRM events not applied: ${failed.join('; ')}`);
     },
     async reconcile() {

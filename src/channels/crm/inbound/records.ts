@@ -1,7 +1,7 @@
 import { In, LessThan, Not, type EntityManager } from 'typeorm';
 import type { Database } from '../../../core/database';
 import { newId } from '../../../core/ids';
-import { insertOf } from '../../../core/model/raw-rows';
+import { insertAllOf } from '../../../core/model/raw-rows';
 import { repo, updateRow } from '../../../core/model/schemas';
 import type { CrmInboundEvent, CrmInboundStatus, OutboxEvent } from '../../../core/model/types';
 import type { Outbox } from '../../../core/outbox';
@@ -24,8 +24,6 @@ export interface Recorded {
   duplicates: number;
 }
 
-const PRUNE_BATCH = 500;
-
 /** The job of a request's events. Its id is the rows' `jobId`, so a reconciled job is the same job. */
 function jobRow(jobId: string, eventIds: string[], now: Date): OutboxEvent {
   const payload: InboundJob = { eventIds };
@@ -45,10 +43,9 @@ export async function recordEvents(outbox: Outbox, db: Database, provider: strin
       const sql = new Sql(manager, db.engine);
       const now = new Date();
       const jobId = newId();
-      const fresh: CrmInboundEvent[] = [];
-      for (const [position, event] of unique.entries()) {
+      const rows: CrmInboundEvent[] = unique.map((event, position) => {
         const ignored = event.action.kind === 'ignore';
-        const row: CrmInboundEvent = {
+        return {
           id: newId(),
           provider,
           eventId: event.eventId,
@@ -62,10 +59,12 @@ export async function recordEvents(outbox: Outbox, db: Database, provider: strin
           receivedAt: now,
           processedAt: ignored ? now : null,
         };
-        const insert = insertOf(sql, 'CrmInboundEvent', row);
-        const inserted = await sql.rows<{ id: string }>(`${insert.text} ON CONFLICT (provider, "eventId") DO NOTHING RETURNING id`, insert.params);
-        if (inserted.length > 0) fresh.push(row);
-      }
+      });
+      // One statement for the whole batch; the ids it answers are the events not seen before.
+      const insert = insertAllOf(sql, 'CrmInboundEvent', rows);
+      const inserted = insert ? await sql.rows<{ id: string }>(`${insert.text} ON CONFLICT (provider, "eventId") DO NOTHING RETURNING id`, insert.params, { varies: insert.varies }) : [];
+      const insertedIds = new Set(inserted.map((row) => row.id));
+      const fresh = rows.filter((row) => insertedIds.has(row.id));
       const pending = fresh.filter((row) => row.status === 'pending');
       if (pending.length > 0) await write([jobRow(jobId, pending.map((row) => row.id), now)]);
       return { accepted: pending.length, ignored: fresh.length - pending.length, duplicates: received.length - fresh.length };
@@ -104,10 +103,10 @@ export async function restorePending(outbox: Outbox, db: Database): Promise<numb
   return jobs.size;
 }
 
-/** Forgets settled events received before `before`, a batch at a time; a redelivery older than that would be applied again. */
-export async function pruneEvents(db: Database, before: Date): Promise<number> {
+/** Forgets up to `limit` settled events received before `before`; a redelivery older than that would be applied again. */
+export async function pruneEvents(db: Database, before: Date, limit: number): Promise<number> {
   const events = repo(db.manager, 'CrmInboundEvent');
-  const old = await events.find({ where: { receivedAt: LessThan(before), status: Not('pending') }, select: { id: true }, take: PRUNE_BATCH });
+  const old = await events.find({ where: { receivedAt: LessThan(before), status: Not('pending') }, select: { id: true }, take: limit });
   if (old.length === 0) return 0;
   await events.delete({ id: In(old.map((row) => row.id)) });
   return old.length;

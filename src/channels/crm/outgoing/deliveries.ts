@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../../core/database';
-import { insertOf, selectList, entityOf } from '../../../core/model/raw-rows';
+import { entityOf, insertAllOf, selectList } from '../../../core/model/raw-rows';
 import { repo } from '../../../core/model/schemas';
 import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from '../../../core/model/types';
 import { Sql } from '../../../core/sql';
@@ -18,15 +18,10 @@ function sqlOf(manager: EntityManager, db: Database): Sql {
 
 /** Inserts deliveries, skipping those of an (endpoint, event) already there; answers the ids inserted. */
 export async function insertDeliveries(manager: EntityManager, db: Database, deliveries: readonly WebhookDelivery[]): Promise<Set<string>> {
-  const [first] = deliveries;
-  if (!first) return new Set();
   const sql = sqlOf(manager, db);
-  const inserts = deliveries.map((delivery) => insertOf(sql, 'WebhookDelivery', delivery));
-  // One statement for the event's endpoints: the first INSERT's text with the others' VALUES lists.
-  const head = inserts[0]?.text ?? '';
-  const values = head.slice(head.indexOf(' VALUES ') + ' VALUES '.length);
-  const text = inserts.length === 1 ? head : `${head}, ${inserts.slice(1).map(() => values).join(', ')}`;
-  const rows = await sql.rows<{ id: string }>(`${text} ON CONFLICT ("endpointId", "eventId") DO NOTHING RETURNING id`, inserts.flatMap((insert) => insert.params), { varies: inserts.length > 1 });
+  const insert = insertAllOf(sql, 'WebhookDelivery', deliveries);
+  if (!insert) return new Set();
+  const rows = await sql.rows<{ id: string }>(`${insert.text} ON CONFLICT ("endpointId", "eventId") DO NOTHING RETURNING id`, insert.params, { varies: insert.varies });
   return new Set(rows.map((row) => row.id));
 }
 

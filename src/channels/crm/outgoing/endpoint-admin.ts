@@ -5,7 +5,7 @@ import { recordAudit, valuesBefore } from '../../../core/audit';
 import type { Database } from '../../../core/database';
 import { NotFoundError } from '../../../core/errors';
 import { newId } from '../../../core/ids';
-import { insertRows, repo, updateRow } from '../../../core/model/schemas';
+import { insertRows, lockRow, repo, updateRow } from '../../../core/model/schemas';
 import type { WebhookEndpoint } from '../../../core/model/types';
 import { decodeCursor, pageOf, pastPosition, type Page } from '../../../core/pagination';
 import { toJson, type Json } from '../../../core/serialize';
@@ -60,9 +60,7 @@ async function checkedUrl(url: string, settings: EndpointSettings): Promise<stri
 
 /** Loads an endpoint for change: locked on PostgreSQL, so that two rotations take turns. */
 async function endpointForChange(manager: EntityManager, db: Database, id: string): Promise<WebhookEndpoint> {
-  const query = repo(manager, 'WebhookEndpoint').createQueryBuilder('endpoint').where('endpoint.id = :id', { id });
-  if (db.engine === 'postgres') query.setLock('pessimistic_write');
-  const endpoint = await query.getOne();
+  const endpoint = await lockRow(manager, db.engine, 'WebhookEndpoint', id);
   if (!endpoint) throw new NotFoundError(`Webhook ${id}`);
   return endpoint;
 }

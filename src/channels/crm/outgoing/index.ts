@@ -5,7 +5,7 @@ import type { CrmJobPart } from '../jobs';
 import { webhookApiRoutes } from './api';
 import { AttemptRunner } from './attempt';
 import { ATTEMPT_JOB } from './delivery-rows';
-import { restoreLineHeads, restoreRetention, RETENTION_JOB, runRetention } from './maintenance';
+import { restoreLineHeads } from './maintenance';
 import { WebhookSender } from './sender';
 import { deliverySubscriber } from './subscriber';
 
@@ -25,16 +25,15 @@ export function outgoingWebhooks(context: ChannelContext): Promise<OutgoingWebho
   const { config, db, outbox, metrics, logger } = context;
   const sender = new WebhookSender(config.webhookAllowPrivateUrls, config.webhookTimeoutMs);
   const runner = new AttemptRunner({ db, outbox, sender, schedule: config.webhookRetrySchedule, disableAfterMs: config.webhookDisableAfterDays * 86_400_000, metrics, logger });
-  const maintenance = { db, outbox, retentionDays: config.webhookLogRetentionDays, logger };
+  const maintenance = { db, outbox, logger };
   const settings = { allowPrivateUrls: config.webhookAllowPrivateUrls, secretOverlapHours: config.webhookSecretOverlapHours };
   return Promise.resolve({
     jobs: {
-      names: [ATTEMPT_JOB, RETENTION_JOB],
-      process: (name, data) => (name === RETENTION_JOB ? runRetention(maintenance) : runner.run(data)),
+      names: [ATTEMPT_JOB],
+      process: (_name, data) => runner.run(data),
       async reconcile() {
         const restored = await restoreLineHeads(maintenance);
         if (restored > 0) logger.info({ restored }, 'pending webhook deliveries put back on the queue');
-        await restoreRetention(maintenance);
       },
     },
     subscribers: [deliverySubscriber({ db, outbox })],

@@ -1,5 +1,5 @@
 import type { Database } from '../../../core/database';
-import { Sql } from '../../../core/sql';
+import { inList, Sql } from '../../../core/sql';
 import type { HubMessageIds, Recipient, ReplyTokens } from '../addresses';
 import type { ParsedEmail } from '../mail';
 import { EMAIL_CHANNEL } from '../name';
@@ -47,12 +47,11 @@ export class Threading {
     if (ids.length === 0) return undefined;
     const locals = ids.map((id) => this.options.messageIds.localOf(id)).filter((id): id is string => id !== undefined && UUID.test(id));
     const sql = this.sql();
-    const marks = (values: readonly unknown[]) => values.map(() => '?').join(', ');
     // Both directions named, and the channel in each branch: each branch then reads its own index (the
     // externalId one leads with channel and direction) instead of every email message of the channel.
     const found = await sql.rows<{ id: string; externalId: string | null; conversationId: string }>(
       `SELECT id, "externalId", "conversationId" FROM messages
-        WHERE (channel = ? AND direction IN ('inbound', 'outbound') AND "externalId" IN (${marks(ids)}))${locals.length > 0 ? ` OR (id IN (${marks(locals)}) AND channel = ?)` : ''}`,
+        WHERE (channel = ? AND direction IN ('inbound', 'outbound') AND "externalId" IN (${inList(ids)}))${locals.length > 0 ? ` OR (id IN (${inList(locals)}) AND channel = ?)` : ''}`,
       [EMAIL_CHANNEL, ...ids, ...(locals.length > 0 ? [...locals, EMAIL_CHANNEL] : [])],
       { varies: true },
     );
