@@ -4,13 +4,13 @@ import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { isRefusal, ValidationError } from '../errors';
 import { events } from '../events';
-import { newId } from '../ids';
 import { requestHash } from '../idempotency';
 import { postReply, type ReplyDeps } from '../messages/replies';
 import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo, updateRow, type DatabaseEngine } from '../model/schemas';
 import type { Contact, Message } from '../model/types';
 import { eventsOutboxRow, type Unit } from '../outbox';
+import { newContact } from './directory';
 
 /**
  * What a CRM tells the hub about its contacts, applied to the hub's own: each change in the unit of
@@ -111,7 +111,7 @@ export async function upsertCrmContact(unit: Unit, db: Database, source: CrmSour
   const now = new Date();
   const found = await findContact(manager, db.engine, source.system, { externalId: data.externalId, email: data.email ?? undefined, phone: data.phone ?? undefined });
   if (!found) {
-    const contact: Contact = { id: newId(), name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now };
+    const contact = newContact(now);
     Object.assign(contact, changesOf(contact, data, maxAttributeBytes));
     await insertRows(manager, 'Contact', contact);
     if (data.externalId !== undefined) await insertRows(manager, 'ContactExternalId', { contactId: contact.id, system: source.system, externalId: data.externalId, createdAt: now });

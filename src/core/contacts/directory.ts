@@ -3,6 +3,7 @@ import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
 import { NotFoundError, ValidationError } from '../errors';
 import { events } from '../events';
+import { newId } from '../ids';
 import { lockRow, repo, updateRow } from '../model/schemas';
 import type { Contact } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
@@ -25,6 +26,11 @@ export interface ContactPatch {
   attributes?: Record<string, unknown>;
   /** A system's id set, or removed with null. */
   externalIds?: ExternalIdsPatch;
+}
+
+/** A contact not stored yet, knowing what `details` say and nothing else. */
+export function newContact(now: Date, details: Partial<Pick<Contact, 'name' | 'email' | 'phone'>> = {}): Contact {
+  return { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
 }
 
 /** Contacts, newest first, one page at a time. */

@@ -3,6 +3,7 @@ import { newId } from '../ids';
 import { entityOf, insertOf, returningList } from '../model/raw-rows';
 import type { ChannelIdentity, ChannelName, Contact } from '../model/types';
 import type { Sql } from '../sql';
+import { newContact } from './directory';
 
 /** Who sent a message, already normalized by the channel (email lower-cased, phone in E.164). */
 export interface Sender {
@@ -96,7 +97,7 @@ export async function newSender(sql: Sql, channel: ChannelName, sender: Sender, 
     contactId = existing.id;
     happened = await fillMissing(sql, existing.id, details, now, existing);
   } else {
-    const contact: Contact = { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
+    const contact = newContact(now, details);
     contactId = contact.id;
     happened = [events.contactCreated(contact, now)];
     await sql.runAll([insertOf(sql, 'Contact', contact)]);

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { In, Like, type EntityManager } from 'typeorm';
 import { actorOfContact } from '../actor';
 import { recordAudit } from '../audit';
+import { newContact } from '../contacts/directory';
 import type { Database } from '../database';
 import { IdentityNotVerifiedError } from '../errors';
 import { events, type DomainEvent } from '../events';
@@ -96,7 +97,7 @@ async function isSomeUsersContact(manager: EntityManager, channel: ChannelName, 
 }
 
 async function createContact(manager: EntityManager, now: Date): Promise<Contact> {
-  const contact: Contact = { id: newId(), name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now };
+  const contact = newContact(now);
   await insertRows(manager, 'Contact', contact);
   return contact;
 }

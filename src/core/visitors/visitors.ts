@@ -2,9 +2,10 @@ import type { Database } from '../database';
 import { events } from '../events';
 import { newId } from '../ids';
 import { insertRows, repo } from '../model/schemas';
-import type { ChannelIdentity, ChannelName, Contact, Conversation, Website } from '../model/types';
+import type { ChannelIdentity, ChannelName, Conversation, Website } from '../model/types';
 import { eventsOutboxRow, type Outbox } from '../outbox';
 import type { VisitorScope } from './scope';
+import { newContact } from '../contacts/directory';
 
 /** A widget visitor as a request knows them once their token checked out. */
 export interface Visitor {
@@ -31,7 +32,7 @@ export function userAddress(websiteId: string, userId: string): string {
 /** A new anonymous visitor on `channel`: a browser identity with a contact of its own, which knows nothing yet. */
 export async function createVisitor(deps: { outbox: Outbox }, channel: ChannelName): Promise<ChannelIdentity> {
   const now = new Date();
-  const contact: Contact = { id: newId(), name: null, email: null, phone: null, attributes: {}, createdAt: now, updatedAt: now };
+  const contact = newContact(now);
   const identity: ChannelIdentity = { id: newId(), contactId: contact.id, channel, address: newId(), optedOutAt: null, createdAt: now };
   await deps.outbox.runUnit(async ({ manager, write }) => {
     await insertRows(manager, 'Contact', contact);
