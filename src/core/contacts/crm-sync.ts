@@ -2,7 +2,7 @@ import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Actor } from '../actor';
 import { recordAudit, valuesBefore } from '../audit';
 import type { Database } from '../database';
-import { isRefusal, ValidationError } from '../errors';
+import { isRefusal } from '../errors';
 import { events } from '../events';
 import { requestHash } from '../idempotency';
 import { postReply, type ReplyDeps } from '../messages/replies';
@@ -10,7 +10,7 @@ import { addSystemNote } from '../messages/system-notes';
 import { insertRows, repo, updateRow, type DatabaseEngine } from '../model/schemas';
 import type { Contact, Message } from '../model/types';
 import { eventsOutboxRow, type Unit } from '../outbox';
-import { newContact } from './directory';
+import { assertAttributesFit, newContact } from './directory';
 
 /**
  * What a CRM tells the hub about its contacts, applied to the hub's own: each change in the unit of
@@ -91,10 +91,7 @@ function changesOf(current: Pick<Contact, 'name' | 'email' | 'phone' | 'attribut
   if (data.nameParts?.last !== undefined) merged.lastName = data.nameParts.last;
   const attributes = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== null));
   if (JSON.stringify(attributes) !== JSON.stringify(current.attributes)) {
-    const size = Buffer.byteLength(JSON.stringify(attributes));
-    if (size > maxAttributeBytes) {
-      throw new ValidationError(`Custom attributes would take ${size} bytes; the limit is ${maxAttributeBytes}`, [{ path: 'attributes', message: `exceeds ${maxAttributeBytes} bytes`, code: 'too_big' }]);
-    }
+    assertAttributesFit(attributes, maxAttributeBytes);
     changes.attributes = attributes;
   }
   const name = data.name !== undefined ? data.name : data.nameParts ? joinedName(attributes) : current.name;

@@ -33,6 +33,12 @@ export function newContact(now: Date, details: Partial<Pick<Contact, 'name' | 'e
   return { id: newId(), name: null, email: null, phone: null, ...details, attributes: {}, createdAt: now, updatedAt: now };
 }
 
+/** Refuses, naming the field, custom attributes larger than `maxBytes` as stored. */
+export function assertAttributesFit(attributes: Record<string, unknown>, maxBytes: number): void {
+  const size = Buffer.byteLength(JSON.stringify(attributes));
+  if (size > maxBytes) throw new ValidationError(`Custom attributes would take ${size} bytes; the limit is ${maxBytes}`, [{ path: 'attributes', message: `exceeds ${maxBytes} bytes`, code: 'too_big' }]);
+}
+
 /** Contacts, newest first, one page at a time. */
 export async function listContacts(db: Database, search: ContactSearch): Promise<Page<ContactView>> {
   const query = repo(db.manager, 'Contact').createQueryBuilder('ct');
@@ -68,10 +74,7 @@ export async function updateContact(deps: { db: Database; outbox: Outbox }, id: 
     if (patch.phone !== undefined && patch.phone !== contact.phone) changes.phone = patch.phone;
     if (patch.attributes !== undefined) {
       const attributes = Object.fromEntries(Object.entries({ ...contact.attributes, ...patch.attributes }).filter(([, value]) => value !== null));
-      const size = Buffer.byteLength(JSON.stringify(attributes));
-      if (size > maxAttributeBytes) {
-        throw new ValidationError(`Custom attributes would take ${size} bytes; the limit is ${maxAttributeBytes}`, [{ path: 'attributes', message: `exceeds ${maxAttributeBytes} bytes`, code: 'too_big' }]);
-      }
+      assertAttributesFit(attributes, maxAttributeBytes);
       if (JSON.stringify(attributes) !== JSON.stringify(contact.attributes)) changes.attributes = attributes;
     }
     const now = new Date();
