@@ -17,7 +17,7 @@ describe.each(ENGINES)('webhook endpoints made through the API, on %s', (engine)
   const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
-    t = await startTestHub(engine, { env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SCHEDULE: '100ms,100ms' } });
+    t = await startTestHub(engine, { env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SCHEDULE: '100ms,100ms', WEBHOOK_TIMEOUT_MS: '300' } });
   });
   afterAll(async () => {
     await t.stop();
@@ -90,5 +90,31 @@ describe.each(ENGINES)('webhook endpoints made through the API, on %s', (engine)
     receivers.push(onNewSecret);
     await expect(fetch(onNewSecret.url, { method: 'POST', headers: signed.headers, body: signed.rawBody })).resolves.toMatchObject({ status: 200 });
     expect(onNewSecret.unverified).toEqual([]);
+  });
+
+  it('does not follow a redirect: a 3xx fails the delivery at once, and its target gets nothing', async () => {
+    const target = await WebhookReceiver.start('whsec_' + Buffer.alloc(32, 1).toString('base64'));
+    receivers.push(target);
+    const { webhook, receiver } = await endpointWithReceiver(['message.created'], () => ({ status: 302, headers: { location: target.url } }));
+    await inbound(t, { externalId: 'api-flow-redirect' }, 'moved?');
+    const [delivery] = await eventually('the delivery failed', async () => {
+      const rows = await log(webhook.id);
+      return rows[0]?.status === 'failed' ? rows : undefined;
+    });
+    expect(delivery?.attempts.map((a) => a.statusCode)).toEqual([302]);
+    expect(receiver.requests).toHaveLength(1);
+    expect(target.requests).toEqual([]);
+  });
+
+  it('ends a try that gets no answer within WEBHOOK_TIMEOUT_MS, logs it without a status, and retries it', async () => {
+    const { webhook } = await endpointWithReceiver(['message.created'], (request) => (request.attempt === 1 ? 'hang' : { status: 200 }));
+    await inbound(t, { externalId: 'api-flow-timeout' }, 'anyone there?');
+    const [delivery] = await eventually('delivered on the second try', async () => {
+      const rows = await log(webhook.id);
+      return rows[0]?.status === 'succeeded' ? rows : undefined;
+    });
+    expect(delivery?.attempts.map((a) => a.statusCode)).toEqual([null, 200]);
+    expect(delivery?.attempts[0]?.response).toBe('no answer within 300 ms');
+    expect(delivery?.attempts[0]?.latencyMs).toBeGreaterThanOrEqual(250);
   });
 });
